@@ -1,0 +1,31 @@
+"""``codescalpel mcp``: run the MCP server on stdio, Streamable HTTP or SSE."""
+
+from __future__ import annotations
+
+import argparse
+
+from code_scalpel.config import LOG_LEVELS, TRANSPORTS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("mcp", help="run the MCP server", description=__doc__)
+    # Defaults are None so that build_config can tell a given flag from an absent one.
+    p.add_argument("--transport", choices=TRANSPORTS, help="stdio (default), streamable-http or sse")
+    p.add_argument("--host", help="address to bind for HTTP (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port for HTTP (default 8080)")
+    p.add_argument("--allow-lan", action="store_true", default=None, help="permit binding a non-loopback address")
+    p.add_argument("--root", action="append", metavar="DIR", help="a directory tools may read (repeatable)")
+    p.add_argument("--ssl-cert", metavar="FILE", help="TLS certificate (PEM); HTTPS only when given")
+    p.add_argument("--ssl-key", metavar="FILE", help="TLS private key (PEM)")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help="default from $SCALPEL_MCP_OUTPUT")
+    p.add_argument("--config", metavar="FILE", help="TOML settings; flags override the file")
+    p.add_argument("--data-dir", metavar="DIR", help="where state is kept (default $CODE_SCALPEL_HOME)")
+    p.add_argument("--allowed-host", action="append", metavar="NAME", help="extra accepted Host (repeatable)")
+    p.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="extra accepted Origin (repeatable)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from code_scalpel.server.launch import launch
+
+    return launch(args)

@@ -1,0 +1,85 @@
+"""Server settings: defaults, overridden by the TOML file, overridden by flags.
+
+Every ``--flag-name`` has the file key ``flag_name`` (top level), so the file
+and the command line never disagree on names.  An unknown key in the file is
+an error at start, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from code_scalpel.errors import InvalidArgument
+
+LOG_ENV = "SCALPEL_MCP_OUTPUT"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+TRANSPORTS = ("stdio", "sse", "streamable-http")
+
+
+@dataclass
+class ServerConfig:
+    transport: str = "stdio"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    allow_lan: bool = False
+    root: list[str] = field(default_factory=list)
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    log_level: str | None = None
+    data_dir: str | None = None
+    allowed_host: list[str] = field(default_factory=list)
+    allowed_origin: list[str] = field(default_factory=list)
+    #: Overrides of individual tool limits (see ToolLimits), from the file's [limits] table.
+    limits: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_log_level(self) -> str:
+        level = (self.log_level or os.environ.get(LOG_ENV) or "WARNING").upper()
+        if level not in LOG_LEVELS:
+            raise InvalidArgument(f"log level {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @property
+    def roots(self) -> list[str]:
+        return self.root or [os.getcwd()]
+
+
+def load_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InvalidArgument(f"config file {os.fspath(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidArgument(f"config file {os.fspath(path)!r} is not valid TOML: {exc}") from None
+    known = {f.name for f in fields(ServerConfig)}
+    # Accept the natural plural spellings in the file (roots, allowed_hosts).
+    aliases = {"roots": "root", "allowed_hosts": "allowed_host", "allowed_origins": "allowed_origin"}
+    data = {aliases.get(k, k): v for k, v in data.items()}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidArgument(f"config file {os.fspath(path)!r}: unknown setting(s) {', '.join(unknown)}")
+    base = Path(path).resolve().parent
+    if "root" in data:
+        data["root"] = [str((base / r).resolve()) for r in data["root"]]
+    return data
+
+
+def build_config(args: argparse.Namespace) -> ServerConfig:
+    """Merge defaults, ``--config FILE`` and the flags that were actually given."""
+    values: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        values.update(load_file(args.config))
+    for f in fields(ServerConfig):
+        given = getattr(args, f.name, None)
+        if given is not None and given != []:
+            values[f.name] = given
+    config = ServerConfig(**values)
+    if config.transport not in TRANSPORTS:
+        raise InvalidArgument(f"transport {config.transport!r} is not one of {', '.join(TRANSPORTS)}")
+    return config
