@@ -34,6 +34,11 @@ class ServerConfig:
     data_dir: str | None = None
     allowed_host: list[str] = field(default_factory=list)
     allowed_origin: list[str] = field(default_factory=list)
+    #: License (see docs/licensing.md): explicit file, extra trusted public keys, grace past expiry, revocation list.
+    license_file: str | None = None
+    license_public_key: list[str] = field(default_factory=list)
+    license_grace: str | None = None
+    license_crl: str | None = None
     #: Overrides of individual tool limits (see ToolLimits), from the file's [limits] table.
     limits: dict[str, Any] = field(default_factory=dict)
 

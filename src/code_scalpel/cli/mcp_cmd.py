@@ -22,7 +22,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", metavar="DIR", help="where state is kept (default $CODE_SCALPEL_HOME)")
     p.add_argument("--allowed-host", action="append", metavar="NAME", help="extra accepted Host (repeatable)")
     p.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="extra accepted Origin (repeatable)")
+    p.add_argument("--license-file", metavar="FILE", help="license JWT (else $CODE_SCALPEL_LICENSE_PATH, ...)")
+    p.add_argument("--license-public-key", action="append", metavar="FILE", help="extra trusted license key (PEM)")
+    p.add_argument("--license-grace", type=_duration, metavar="DURATION", help="tolerance past expiry (0s, 24h, 7d)")
+    p.add_argument("--license-crl", metavar="FILE", help="signed license revocation list")
     p.set_defaults(func=run)
+
+
+def _duration(text: str) -> str:
+    from code_scalpel.licensing.license import parse_duration
+
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

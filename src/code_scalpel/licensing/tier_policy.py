@@ -1,0 +1,87 @@
+"""The license tier as a :class:`~code_scalpel.tools.policy.ToolPolicy` and as the server's limits/stamp source.
+
+The server asks :meth:`TierPolicy.deny` before listing or calling a tool, calls
+:meth:`TierPolicy.limits` (``runtime.limits_provider``) for the limits of each
+call and :meth:`TierPolicy.stamp` (``runtime.stamp_provider``) for the fields
+added to every result; :meth:`TierPolicy.decorate` names the tier that lifts a
+limit that cut a result.  All of them read the license in force at that
+moment, so a downgrade applies to the very next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from code_scalpel.errors import NotAllowed
+from code_scalpel.licensing.manager import LicenseManager
+from code_scalpel.licensing.tiers import load_tiers
+from code_scalpel.tool_limits import ToolLimits
+from code_scalpel.tools.base import ToolContext, ToolSpec
+
+
+class TierPolicy:
+    def __init__(self, manager: LicenseManager) -> None:
+        self.manager = manager
+        self._tiers = load_tiers()
+
+    # -- ToolPolicy -----------------------------------------------------------
+
+    def allows(self, tool_name: str) -> bool:
+        return tool_name in self.manager.current().policy.tools
+
+    def deny(self, tool: ToolSpec, ctx: ToolContext | None = None) -> NotAllowed | None:
+        state = self.manager.current()
+        if tool.name in state.policy.tools:
+            return None
+        needed = self._tiers.lowest_tier_with(tool.name)
+        if needed is None:
+            # Fail closed: a tool the tier table does not know is offered by no tier.
+            return NotAllowed(
+                f"tool {tool.name!r} is not part of any license tier in this build",
+                tool=tool.name,
+                tier=state.tier,
+                required_tier=None,
+            )
+        return NotAllowed(
+            f"tool {tool.name!r} needs the {needed} tier; this server runs the {state.tier} tier "
+            f"({state.reason}). Install a {needed} license (--license-file) to use it.",
+            tool=tool.name,
+            tier=state.tier,
+            required_tier=needed,
+        )
+
+    # -- runtime providers ----------------------------------------------------
+
+    def limits(self) -> ToolLimits:
+        return self.manager.current().policy.limits
+
+    def stamp(self) -> dict[str, Any]:
+        return {"tier": self.manager.current().tier}
+
+    def limits_provider(self) -> Callable[[], ToolLimits]:
+        return self.limits
+
+    def stamp_provider(self) -> Callable[[], dict[str, Any]]:
+        return self.stamp
+
+    # -- truncation -----------------------------------------------------------
+
+    def explain_cut(self, limit: str, value: Any = None) -> dict[str, Any]:
+        """``{"limit": name, "lifted_by": tier | None}`` for the tier in force now."""
+        state = self.manager.current()
+        if value is None and limit in state.policy.limits.as_dict():
+            value = getattr(state.policy.limits, limit)
+        return {"limit": limit, "lifted_by": self._tiers.tier_lifting(limit, state.tier, value)}
+
+    def decorate(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Add the tier to a tool result and, when a limit cut it, the tier that lifts that limit.
+
+        A tool that truncates says ``truncated: true`` and ``limit: <ToolLimits field>``;
+        this adds ``lifted_by`` beside them.
+        """
+        result.update(self.stamp())
+        limit = result.get("limit")
+        if result.get("truncated") and isinstance(limit, str) and "lifted_by" not in result:
+            result["lifted_by"] = self.explain_cut(limit)["lifted_by"]
+        return result
