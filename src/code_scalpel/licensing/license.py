@@ -144,7 +144,9 @@ def read_token_file(path: str | os.PathLike[str], max_bytes: int = MAX_LICENSE_B
     """The token text of a license or revocation list file, refusing what cannot be one."""
     shown = os.fspath(path)
     try:
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: opening a FIFO planted at the license path must not hang the server.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise LicenseError("unreadable", f"{shown} is not a regular file")
             data = handle.read(max_bytes + 1)

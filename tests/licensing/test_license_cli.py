@@ -1,0 +1,180 @@
+"""``codescalpel license show|verify`` and the vendor's ``codescalpel-license keygen|issue|revoke``."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from code_scalpel.cli import main as codescalpel
+from code_scalpel.licensing.vendor_cli import main as vendor
+
+
+@pytest.fixture
+def keys(tmp_path: Path, capsys: Any) -> tuple[Path, Path]:
+    private, public = tmp_path / "vendor.key", tmp_path / "vendor.pub"
+    assert vendor(["keygen", "--private-key", str(private), "--public-key", str(public)]) == 0
+    capsys.readouterr()
+    return private, public
+
+
+def _issue(capsys: Any, private: Path, *extra: str) -> str:
+    assert vendor(["issue", "--private-key", str(private), *extra]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.count(".") == 2  # exactly one JWT on stdout
+    return out.strip()
+
+
+def test_keygen_writes_an_owner_only_private_key_and_never_overwrites_it(keys: Any, capsys: Any) -> None:
+    private, public = keys
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert b"PRIVATE KEY" in private.read_bytes() and b"PUBLIC KEY" in public.read_bytes()
+    before = private.read_bytes()
+    assert vendor(["keygen", "--private-key", str(private), "--public-key", str(public)]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err and private.read_bytes() == before
+
+
+def test_issue_verify_show_revoke_round_trip(keys: Any, tmp_path: Path, capsys: Any) -> None:
+    private, public = keys
+    token = _issue(
+        capsys,
+        private,
+        "--tier",
+        "enterprise",
+        "--sub",
+        "ACME",
+        "--days",
+        "30",
+        "--jti",
+        "lic-42",
+        "--limits",
+        '{"max_references": 123456}',
+        "--features",
+        "crawl_project",
+        "--seats",
+        "10",
+    )
+    lic = tmp_path / "license.jwt"
+    lic.write_text(token + "\n")
+    lic.chmod(0o600)
+
+    assert codescalpel(["license", "verify", str(lic), "--license-public-key", str(public), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["tier"], info["status"], info["customer"], info["license_id"]) == (
+        "enterprise",
+        "valid",
+        "ACME",
+        "lic-42",
+    )
+    assert info["limits"]["max_references"] == 123456 and info["seats"] == 10 and info["file"] == str(lic)
+
+    assert codescalpel(["license", "show", "--license-file", str(lic), "--license-public-key", str(public)]) == 0
+    text = capsys.readouterr().out
+    for expected in ("tier:      enterprise (valid)", "customer:  ACME", "lic-42", "crawl_project", str(lic)):
+        assert expected in text
+
+    # Revoke it: the CRL is created, then extended.
+    crl = tmp_path / "revoked.crl"
+    assert vendor(["revoke", "--private-key", str(private), "--crl", str(crl), "lic-1"]) == 0
+    assert vendor(["revoke", "--private-key", str(private), "--crl", str(crl), "lic-42"]) == 0
+    assert "lists 2 revoked" in capsys.readouterr().err
+    args = ["license", "verify", str(lic), "--license-public-key", str(public), "--license-crl", str(crl)]
+    assert codescalpel(args) == 1
+    assert "has been revoked" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tier", "platinum", "--sub", "x"], "unknown tier 'platinum'"),
+        (["--tier", "pro", "--sub", "x", "--limits", "[1]"], "--limits must be a JSON object"),
+        (["--tier", "pro", "--sub", "x", "--limits", '{"max_widgets": 1}'], "unknown limit 'max_widgets'"),
+        (["--tier", "pro", "--sub", "x", "--limits", "{nope"], "Expecting property name"),
+    ],
+)
+def test_issue_refuses_bad_input(keys: Any, capsys: Any, args: list[str], message: str) -> None:
+    private, _ = keys
+    assert vendor(["issue", "--private-key", str(private), *args]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == "" and "Traceback" not in captured.err
+
+
+def test_issue_with_exact_times(keys: Any, capsys: Any) -> None:
+    import jwt
+
+    private, _ = keys
+    token = _issue(
+        capsys, private, "--tier", "pro", "--sub", "x", "--expires-at", "2000000000", "--not-before", "1900000000"
+    )
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["exp"], claims["nbf"], claims["iss"], claims["tier"]) == (
+        2000000000,
+        1900000000,
+        "code-scalpel",
+        "pro",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "why"),
+    [
+        ("garbage", 1, "not a well-formed JWT"),
+        (None, 1, "does not exist"),
+    ],
+)
+def test_verify_failures_exit_1_with_the_reason(
+    tmp_path: Path, capsys: Any, content: str | None, status: int, why: str
+) -> None:
+    path = tmp_path / "license.jwt"
+    if content is not None:
+        path.write_text(content)
+    assert codescalpel(["license", "verify", str(path)]) == status
+    captured = capsys.readouterr()
+    assert why in captured.out and "Traceback" not in captured.out + captured.err
+
+
+def test_verify_expired_and_grace(keys: Any, tmp_path: Path, capsys: Any) -> None:
+    private, public = keys
+    token = _issue(
+        capsys, private, "--tier", "pro", "--sub", "x", "--expires-at", "1700000000", "--not-before", "1600000000"
+    )
+    lic = tmp_path / "license.jwt"
+    lic.write_text(token)
+    base = ["license", "verify", str(lic), "--license-public-key", str(public)]
+    assert codescalpel([*base, "--license-grace", "0s"]) == 1
+    assert "license expired on 2023-11-14T22:13:20Z" in capsys.readouterr().out
+    assert codescalpel([*base, "--license-grace", "99999d"]) == 0
+    assert "grace period until" in capsys.readouterr().out
+    assert codescalpel([*base, "--license-grace", "soon"]) == 2
+    assert "is not like" in capsys.readouterr().err
+
+
+def test_mcp_flags_reach_the_server_config(tmp_path: Path) -> None:
+    from code_scalpel.cli import build_parser
+    from code_scalpel.config import build_config
+    from code_scalpel.licensing.manager import LicenseSettings
+
+    cfg = tmp_path / "server.toml"
+    cfg.write_text('license_file = "/from/file.jwt"\nlicense_grace = "1h"\nlicense_crl = "/crl"\n')
+    args = build_parser().parse_args(
+        [
+            "mcp",
+            "--config",
+            str(cfg),
+            "--license-grace",
+            "0s",
+            "--license-public-key",
+            "a.pem",
+            "--license-public-key",
+            "b.pem",
+        ]
+    )
+    config = build_config(args)
+    assert (config.license_file, config.license_grace, config.license_crl) == ("/from/file.jwt", "0s", "/crl")
+    settings = LicenseSettings.from_config(config)
+    assert settings.grace == 0 and settings.public_keys == ("a.pem", "b.pem") and settings.crl_file == "/crl"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["mcp", "--license-grace", "forever"])
