@@ -47,7 +47,7 @@ def hs256_with_public_key(v: Any, f: Any) -> str:
 def forged_kid(v: Any, f: Any) -> str:
     """Signed by a foreign key but claiming the trusted key's kid."""
     token = f.issue(issued_at=NOW - HOUR, expires_at=NOW + HOUR)
-    header, payload, sig = token.split(".")
+    _header, payload, sig = token.split(".")
     trusted_kid = load_public_key(v.public_pem, "t").kid
     new_header = b64(json.dumps({"alg": "EdDSA", "typ": LICENSE_TYP, "kid": trusted_kid}).encode())
     return f"{new_header}.{payload}.{sig}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def test_every_tier_sets_every_limit_and_higher_tiers_only_add() -> None:
     table = load_tiers()
     assert table.order == ("community", "pro", "enterprise")
     rows = table.rows()
-    for lower, higher in zip(rows, rows[1:], strict=False):
+    for lower, higher in itertools.pairwise(rows):
         assert lower.tools <= higher.tools, f"{higher.tier} drops tools of {lower.tier}"
         for limit in LIMIT_NAMES:
             assert generosity(limit, getattr(higher.limits, limit)) >= generosity(limit, getattr(lower.limits, limit))
