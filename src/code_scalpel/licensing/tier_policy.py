@@ -77,11 +77,19 @@ class TierPolicy:
     def decorate(self, result: dict[str, Any]) -> dict[str, Any]:
         """Add the tier to a tool result and, when a limit cut it, the tier that lifts that limit.
 
-        A tool that truncates says ``truncated: true`` and ``limit: <ToolLimits field>``;
-        this adds ``lifted_by`` beside them.
+        A tool that truncates says ``truncated: true`` and names the limit in
+        ``limit`` — a ToolLimits field name, or a ``{name: value}`` object; this
+        adds ``lifted_by`` (a tier, or ``null`` when no tier allows more) beside
+        them.  Limits that are not tier limits (a tool's own argument) get none.
         """
-        result.update(self.stamp())
-        limit = result.get("limit")
-        if result.get("truncated") and isinstance(limit, str) and "lifted_by" not in result:
-            result["lifted_by"] = self.explain_cut(limit)["lifted_by"]
+        for key, value in self.stamp().items():
+            result.setdefault(key, value)
+        if not result.get("truncated") or "lifted_by" in result:
+            return result
+        named = result.get("limit")
+        names = [named] if isinstance(named, str) else list(named) if isinstance(named, dict | list) else []
+        limits = self.manager.current().policy.limits.as_dict()
+        known = [n for n in names if isinstance(n, str) and n in limits]
+        if known:
+            result["lifted_by"] = self.explain_cut(known[0])["lifted_by"]
         return result

@@ -44,17 +44,20 @@ def check_binding(config: ServerConfig) -> None:
 
 
 def build_runtime(config: ServerConfig) -> Runtime:
+    from code_scalpel.licensing.setup import install_licensing
     from code_scalpel.tools.registry import all_tools
 
-    limits = DEFAULT_LIMITS.with_overrides(config.limits) if config.limits else DEFAULT_LIMITS
-    return Runtime(
+    # Checked here so a typo in [limits] is refused at start; licensing applies them (tightening only).
+    DEFAULT_LIMITS.with_overrides(config.limits)
+    runtime = Runtime(
         sandbox=Sandbox(config.roots),
         tools=all_tools(),
         data_dir=resolve_data_dir(config.data_dir),
         transport=config.transport,
         tls=bool(config.ssl_cert),
-        limits_provider=lambda: limits,
     )
+    install_licensing(runtime, config)
+    return runtime
 
 
 def launch(args: argparse.Namespace) -> int:

@@ -118,6 +118,8 @@ def build_server(runtime: Runtime) -> Server[Any]:
             log.exception("tool %s failed unexpectedly", spec.name)
             return _error_result(ScalpelError("internal error; the server log has the details"), tool_ctx.stamp)
         result = {**result, **tool_ctx.stamp}
+        if runtime.decorate_result is not None:
+            result = runtime.decorate_result(result)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=spec.summarize(result))],
             structured_content=result,

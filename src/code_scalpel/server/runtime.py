@@ -31,6 +31,8 @@ class Runtime:
     policies: list[ToolPolicy] = field(default_factory=list)
     limits_provider: Callable[[], ToolLimits] = lambda: DEFAULT_LIMITS
     stamp_provider: Callable[[], dict[str, Any]] = dict
+    #: Applied to every successful result after the stamp (licensing names the tier that lifts a cut).
+    decorate_result: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     #: Extra sections for get_capabilities (licensing adds its own), each a ``() -> dict``.
     capability_sections: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
