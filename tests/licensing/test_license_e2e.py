@@ -1,0 +1,201 @@
+"""End to end over MCP with the official client: the same server under no license, Pro and Enterprise.
+
+Real subprocess servers, real licenses signed by a key made in the test, the
+public key passed with ``--license-public-key``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
+
+from code_scalpel.licensing.tiers import load_tiers
+from support import free_port, mcp_session
+
+pytestmark = pytest.mark.anyio
+
+HERE = Path(__file__).parent
+#: The real CLI, with the tool registry narrowed to get_capabilities + the probes.
+WRAPPER = (
+    "import sys; import code_scalpel.tools.registry as r; "
+    "r.TOOL_MODULES = ('code_scalpel.tools.capabilities', 'probe_tools'); "
+    "from code_scalpel.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+PROBES = {"get_capabilities", "get_symbol_references", "get_file_context", "crawl_project", "cross_file_security_scan"}
+
+
+def server_env(tmp: Path) -> dict[str, str]:
+    # Isolated from the real user's config directory and license variables.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODE_SCALPEL_LICENSE")}
+    return {**env, "PYTHONPATH": str(HERE), "XDG_CONFIG_HOME": str(tmp / "xdg"), "CODE_SCALPEL_HOME": str(tmp / "d")}
+
+
+def server_args(tmp: Path, vendor: Any, license_file: Path | None, *extra: str) -> list[str]:
+    args = ["mcp", "--root", str(tmp), "--license-public-key", str(vendor.public_file), *extra]
+    return [*args, "--license-file", str(license_file)] if license_file else args
+
+
+@contextlib.asynccontextmanager
+async def stdio_session(tmp: Path, args: list[str], errlog: Path) -> AsyncIterator[ClientSession]:
+    params = StdioServerParameters(command=sys.executable, args=["-c", WRAPPER, *args], env=server_env(tmp))
+    with open(errlog, "w") as err:
+        async with stdio_client(params, errlog=err) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+
+
+@contextlib.contextmanager
+def http_server(tmp: Path, args: list[str]) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    errlog = tmp / f"server-{port}.err"
+    cmd = [sys.executable, "-c", WRAPPER, *args, "--transport", "streamable-http", "--port", str(port)]
+    with open(errlog, "wb") as err:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, env=server_env(tmp)
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, errlog.read_text()
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, errlog.read_text()
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp", errlog
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def listed(session: ClientSession) -> set[str]:
+    return {t.name for t in (await session.list_tools()).tools}
+
+
+async def wait_for(session: ClientSession, predicate: Any, what: str, timeout: float = 20) -> set[str]:
+    """Poll tools/list until ``predicate(names)``; generous deadline, no timing is asserted."""
+    with anyio.fail_after(timeout):
+        while True:
+            names = await listed(session)
+            if predicate(names):
+                return names
+            await anyio.sleep(0.2)
+    raise AssertionError(what)
+
+
+def write_license(path: Path, token: str) -> Path:
+    tmp = path.with_suffix(".new")
+    tmp.write_text(token)
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+    return path
+
+
+@pytest.mark.parametrize("tier", [None, "pro", "enterprise"])
+async def test_same_server_under_each_tier(tmp_path: Path, vendor: Any, tier: str | None) -> None:
+    table = load_tiers()
+    effective = tier or "community"
+    policy = table.get(effective)
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier=tier, sub="ACME")) if tier else None
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * (2 * 1024 * 1024 // 6))  # 2 MiB: over community's 1 MiB, under pro's 10 MiB
+    errlog = tmp_path / "stderr.txt"
+    async with stdio_session(tmp_path, server_args(tmp_path, vendor, lic), errlog) as session:
+        # tools/list: exactly the probes this tier offers.
+        assert await listed(session) == PROBES & policy.tools
+
+        # A tool above the tier: refused with the tier that has it.
+        for name in sorted(PROBES - policy.tools):
+            with pytest.raises(MCPError) as refused:
+                await session.call_tool(name, {})
+            needed = table.lowest_tier_with(name)
+            assert f"needs the {needed} tier" in str(refused.value)
+            assert refused.value.error.data["required_tier"] == needed
+
+        # get_capabilities: tier, customer, expiry and every limit in force.
+        caps = (await session.call_tool("get_capabilities", {})).structured_content
+        assert caps["tier"] == effective and caps["license"]["tier"] == effective
+        assert caps["limits"] == caps["license"]["limits"] == policy.limits.as_dict()
+        assert caps["license"]["customer"] == ("ACME" if tier else None)
+        assert (caps["license"]["expires_at"] is not None) == bool(tier)
+        assert set(caps["tools"]) == PROBES & policy.tools
+
+        # A result cut by a limit says which, and which tier lifts it.
+        cap = policy.limits.max_references
+        result = (await session.call_tool("get_symbol_references", {"count": cap + 1})).structured_content
+        assert len(result["references"]) == cap and result["truncated"] is True
+        assert result["limit"] == "max_references" and result["tier"] == effective
+        assert result["lifted_by"] == table.tier_lifting("max_references", effective)
+        small = (await session.call_tool("get_symbol_references", {"count": 3})).structured_content
+        assert small == {"references": [0, 1, 2], "total": 3, "truncated": False, "tier": effective}
+
+        # The file-size limit of the tier, enforced by the real sandbox read.
+        read = await session.call_tool("get_file_context", {"file_path": "big.py"})
+        too_large = big.stat().st_size > policy.limits.max_file_bytes
+        assert read.is_error == too_large
+        assert read.structured_content["tier"] == effective
+        if too_large:
+            assert read.structured_content["error"]["limit"] == "max_file_bytes"
+
+    stderr = errlog.read_text()
+    startup = [line for line in stderr.splitlines() if line.startswith("codescalpel: license:")]
+    assert len(startup) == 1 and "Traceback" not in stderr
+    assert (f"tier {effective}" if tier else "running the community tier") in startup[0]
+
+
+async def test_license_expiring_while_running_downgrades_the_server(tmp_path: Path, vendor: Any) -> None:
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier="pro", expires_at=time.time() + 4))
+    with http_server(tmp_path, server_args(tmp_path, vendor, lic, "--license-grace", "0s")) as (url, errlog):
+        async with mcp_session("http", url) as session:
+            assert "crawl_project" in await listed(session)
+            assert (await session.call_tool("crawl_project", {})).structured_content == {"ok": True, "tier": "pro"}
+            await wait_for(session, lambda names: "crawl_project" not in names, "the license never expired")
+            with pytest.raises(MCPError, match="needs the pro tier; this server runs the community tier"):
+                await session.call_tool("crawl_project", {})
+            caps = (await session.call_tool("get_capabilities", {})).structured_content
+            assert (caps["license"]["tier"], caps["license"]["status"]) == ("community", "invalid")
+            assert "license expired on" in caps["license"]["reason"]
+            assert caps["limits"]["max_references"] == load_tiers().get("community").limits.max_references
+    assert "license expired on" in errlog.read_text() and "running the community tier" in errlog.read_text()
+
+
+async def test_replaced_license_file_is_picked_up(tmp_path: Path, vendor: Any) -> None:
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier="pro"))
+    errlog = tmp_path / "stderr.txt"
+    async with stdio_session(tmp_path, server_args(tmp_path, vendor, lic), errlog) as session:
+        assert "cross_file_security_scan" not in await listed(session)
+        write_license(lic, vendor.issue(tier="enterprise", sub="ACME upgraded"))
+        await wait_for(session, lambda names: "cross_file_security_scan" in names, "the new file was not picked up")
+        result = await session.call_tool("cross_file_security_scan", {})
+        assert result.structured_content == {"ok": True, "tier": "enterprise"}
+        lic.write_text("corrupted")  # a broken replacement downgrades, it does not crash
+        await wait_for(session, lambda names: "crawl_project" not in names, "the broken file was not noticed")
+        assert (await session.call_tool("get_symbol_references", {"count": 1})).structured_content[
+            "tier"
+        ] == "community"
+    assert "not a well-formed JWT" in errlog.read_text()
+
+
+def test_every_registered_tool_is_in_the_tier_table() -> None:
+    """A tool missing from tiers.toml would be offered by no tier: catch it at merge time."""
+    from code_scalpel.tools.registry import all_tools
+
+    missing = set(all_tools()) - load_tiers().all_tools()
+    assert not missing, f"add {sorted(missing)} to src/code_scalpel/licensing/tiers.toml"
