@@ -178,3 +178,13 @@ def test_mcp_flags_reach_the_server_config(tmp_path: Path) -> None:
     assert settings.grace == 0 and settings.public_keys == ("a.pem", "b.pem") and settings.crl_file == "/crl"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["mcp", "--license-grace", "forever"])
+    cfg.write_text('license_public_key = "one.pem"\nlicense_grace = 0\n')
+    settings = LicenseSettings.from_config(build_config(build_parser().parse_args(["mcp", "--config", str(cfg)])))
+    assert settings.public_keys == ("one.pem",) and settings.grace == 0
+
+
+def test_bad_grace_in_config_file_refuses_to_start(tmp_path: Path, capsys: Any) -> None:
+    cfg = tmp_path / "server.toml"
+    cfg.write_text('license_grace = "a while"\n')
+    assert codescalpel(["mcp", "--config", str(cfg), "--root", str(tmp_path), "--data-dir", str(tmp_path / "d")]) == 2
+    assert "license_grace: duration 'a while' is not like 0s" in capsys.readouterr().err

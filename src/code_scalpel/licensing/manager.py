@@ -66,10 +66,12 @@ class LicenseSettings:
         """From a ``ServerConfig`` (its ``license_*`` fields and first root)."""
         roots = list(getattr(config, "roots", None) or [])
         grace = getattr(config, "license_grace", None)
+        keys = getattr(config, "license_public_key", None) or ()
         return cls(
             license_file=getattr(config, "license_file", None),
-            public_keys=tuple(getattr(config, "license_public_key", None) or ()),
-            grace=parse_duration(grace) if grace is not None else parse_duration(DEFAULT_GRACE),
+            # The config file may give one path as a plain string.
+            public_keys=(keys,) if isinstance(keys, str) else tuple(keys),
+            grace=parse_duration(str(grace)) if grace is not None else parse_duration(DEFAULT_GRACE),
             crl_file=getattr(config, "license_crl", None),
             project_root=roots[0] if roots else None,
             operator_limits=dict(getattr(config, "limits", None) or {}),
