@@ -133,14 +133,20 @@ def main() -> None:
         server.close()
 
     start, base = statistics.median(starts), statistics.median(bases)
-    print(f"cold start (initialize + tools/list): {start * 1000:7.1f} ms   import mcp: {base * 1000:7.1f} ms   "
-          f"ratio {start / base:4.2f}   extra {1000 * (start - base):+6.1f} ms (target < +200 ms)")
+    print(
+        f"cold start (initialize + tools/list): {start * 1000:7.1f} ms   import mcp: {base * 1000:7.1f} ms   "
+        f"ratio {start / base:4.2f}   extra {1000 * (start - base):+6.1f} ms (target < +200 ms)"
+    )
     mcp_rss = statistics.median(base_rss)
-    print(f"idle RSS:                             {idle / 1024:7.1f} MiB  import mcp: {mcp_rss / 1024:7.1f} MiB  "
-          f"ratio {idle / mcp_rss:4.2f}   extra {(idle - mcp_rss) / 1024:+6.1f} MiB (target < +15 MiB)")
+    print(
+        f"idle RSS:                             {idle / 1024:7.1f} MiB  import mcp: {mcp_rss / 1024:7.1f} MiB  "
+        f"ratio {idle / mcp_rss:4.2f}   extra {(idle - mcp_rss) / 1024:+6.1f} MiB (target < +15 MiB)"
+    )
     for name, call, ping in rows:
-        print(f"round trip {name:<26} {call * 1000:7.3f} ms   ping:      {ping * 1000:7.3f} ms   "
-              f"ratio {call / ping:4.2f}   extra {1000 * (call - ping):+6.3f} ms (target < +2 ms)")
+        print(
+            f"round trip {name:<26} {call * 1000:7.3f} ms   ping:      {ping * 1000:7.3f} ms   "
+            f"ratio {call / ping:4.2f}   extra {1000 * (call - ping):+6.3f} ms (target < +2 ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -6,15 +6,15 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import http_server, run_cli
 
 from code_scalpel.cli import build_parser
 from code_scalpel.config import build_config
 from code_scalpel.datadir import resolve_data_dir
 from code_scalpel.errors import InvalidArgument
+from support import http_server, run_cli
 
 
-def config_from(*argv: str):  # noqa: ANN201
+def config_from(*argv: str):
     return build_config(build_parser().parse_args(["mcp", *argv]))
 
 

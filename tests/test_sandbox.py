@@ -48,7 +48,7 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("raw", ALLOWED)
-def test_allowed(tree, raw: str) -> None:  # noqa: ANN001
+def test_allowed(tree, raw: str) -> None:
     sandbox, root, _ = tree
     path, text = sandbox.read_source(raw.format(root=root), 1024)
     assert text == "x = 1\n"
@@ -56,7 +56,7 @@ def test_allowed(tree, raw: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("raw", "error", "says"), REFUSED)
-def test_refused(tree, raw: str, error: type[Exception], says: str) -> None:  # noqa: ANN001
+def test_refused(tree, raw: str, error: type[Exception], says: str) -> None:
     sandbox, root, outside = tree
     with pytest.raises(error) as caught:
         sandbox.read_source(raw.format(root=root, outside=outside), 1024)
@@ -65,7 +65,7 @@ def test_refused(tree, raw: str, error: type[Exception], says: str) -> None:  # 
         assert str(root) in str(caught.value)  # the message names the allowed roots
 
 
-def test_symlink_loop_is_an_error_not_a_hang(tree) -> None:  # noqa: ANN001
+def test_symlink_loop_is_an_error_not_a_hang(tree) -> None:
     sandbox, _, _ = tree
     with pytest.raises((PathRefused, FileUnreadable, InvalidArgument)):
         sandbox.read_source("loop.py", 1024)
