@@ -26,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -169,6 +168,9 @@ def read_token_file(path: str | os.PathLike[str], max_bytes: int = MAX_LICENSE_B
 
 def verify_signed(token: str, keys: Iterable[TrustedKey], typ: str) -> dict[str, Any]:
     """Check header, algorithm, key and signature; return the (not yet interpreted) claims."""
+    # Imported here: PyJWT costs ~15 ms at start, and a server with no license never needs it.
+    import jwt
+
     what = "revocation list" if typ == CRL_TYP else "license"
     try:
         header = jwt.get_unverified_header(token)
