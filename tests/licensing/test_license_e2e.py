@@ -199,3 +199,12 @@ def test_every_registered_tool_is_in_the_tier_table() -> None:
 
     missing = set(all_tools()) - load_tiers().all_tools()
     assert not missing, f"add {sorted(missing)} to src/code_scalpel/licensing/tiers.toml"
+
+
+async def test_license_support_helper_unlocks_a_tier(tmp_path: Path) -> None:
+    """The helper other suites use to run their Pro/Enterprise tools."""
+    from license_support import license_args
+
+    args = ["mcp", "--root", str(tmp_path), *license_args(tmp_path / "lic", "enterprise")]
+    async with stdio_session(tmp_path, args, tmp_path / "err.txt") as session:
+        assert "cross_file_security_scan" in await listed(session)

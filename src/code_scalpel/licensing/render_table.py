@@ -28,6 +28,7 @@ LIMIT_LABELS = {
     "max_references": "References returned",
     "max_callgraph_depth": "Call-graph depth",
     "max_callgraph_nodes": "Call-graph nodes",
+    "max_symbols": "Definitions listed per file",
     "max_concurrent_calls": "Concurrent tool calls",
     "rate_limit": "Rate limit (per client)",
 }
