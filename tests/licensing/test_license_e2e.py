@@ -22,6 +22,7 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
+from code_scalpel.licensing.license import iso
 from code_scalpel.licensing.tiers import load_tiers
 from support import free_port, mcp_session
 
@@ -160,12 +161,21 @@ async def test_same_server_under_each_tier(tmp_path: Path, vendor: Any, tier: st
     assert (f"tier {effective}" if tier else "running the community tier") in startup[0]
 
 
+async def capabilities(session: ClientSession) -> dict[str, Any]:
+    return (await session.call_tool("get_capabilities", {})).structured_content
+
+
 async def test_license_expiring_while_running_downgrades_the_server(tmp_path: Path, vendor: Any) -> None:
-    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier="pro", expires_at=time.time() + 4))
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier="pro", jti="long"))
     with http_server(tmp_path, server_args(tmp_path, vendor, lic, "--license-grace", "0s")) as (url, errlog):
         async with mcp_session("http", url) as session:
-            assert "crawl_project" in await listed(session)
             assert (await session.call_tool("crawl_project", {})).structured_content == {"ok": True, "tier": "pro"}
+            # Once the server is up (start-up time must not eat the validity), swap in a license expiring soon.
+            exp = int(time.time()) + 6
+            write_license(lic, vendor.issue(tier="pro", jti="short", expires_at=exp))
+            with anyio.fail_after(20):
+                while (await capabilities(session))["license"]["license_id"] != "short":
+                    await anyio.sleep(0.2)
             await wait_for(session, lambda names: "crawl_project" not in names, "the license never expired")
             with pytest.raises(MCPError, match="needs the pro tier; this server runs the community tier"):
                 await session.call_tool("crawl_project", {})
@@ -173,7 +183,14 @@ async def test_license_expiring_while_running_downgrades_the_server(tmp_path: Pa
             assert (caps["license"]["tier"], caps["license"]["status"]) == ("community", "invalid")
             assert "license expired on" in caps["license"]["reason"]
             assert caps["limits"]["max_references"] == load_tiers().get("community").limits.max_references
-    assert "license expired on" in errlog.read_text() and "running the community tier" in errlog.read_text()
+    # The short license was in force (pro), then expired while the server ran.
+    lines = errlog.read_text().splitlines()
+    valid = next(
+        i
+        for i, line in enumerate(lines)
+        if f"tier pro for 'ACME Corp' in force — license valid until {iso(exp)}" in line
+    )
+    assert any(f"license expired on {iso(exp)}; running the community tier" in line for line in lines[valid + 1 :])
 
 
 async def test_replaced_license_file_is_picked_up(tmp_path: Path, vendor: Any) -> None:

@@ -139,7 +139,12 @@ def test_render_check_detects_a_stale_readme(tmp_path: Path) -> None:
 
 def test_no_tier_comparisons_outside_the_resolver() -> None:
     """One source of truth: nothing but the tier table gives a tier name its meaning."""
-    pattern = re.compile(r"""tier\s*(==|!=)\s*["']|["'](community|pro|enterprise)["']\s*(==|!=|in\b)""")
+    pattern = re.compile(
+        r"""tier\s*(==|!=)\s*["']"""  # tier == "pro"
+        r"""|tier\s+(not\s+)?in\s*[(\[{]\s*["']"""  # tier in ("pro", ...)
+        r"""|["'](community|pro|enterprise)["']\s*(==|!=|in\b)"""  # "pro" == tier
+    )
+    assert pattern.search('if tier in ("pro", "enterprise"):') and pattern.search("if 'pro' == t:")
     offenders = []
     for path in (REPO / "src" / "code_scalpel").rglob("*.py"):
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
