@@ -188,3 +188,40 @@ def test_bad_grace_in_config_file_refuses_to_start(tmp_path: Path, capsys: Any) 
     cfg.write_text('license_grace = "a while"\n')
     assert codescalpel(["mcp", "--config", str(cfg), "--root", str(tmp_path), "--data-dir", str(tmp_path / "d")]) == 2
     assert "license_grace: duration 'a while' is not like 0s" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["nowhere", "env", "user-config", "project", "config-file"])
+def test_show_finds_the_license_like_the_server(
+    keys: Any, tmp_path: Path, capsys: Any, monkeypatch: Any, where: str
+) -> None:
+    private, public = keys
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CODE_SCALPEL_LICENSE_PATH", raising=False)
+    project = tmp_path / "project"
+    (project / ".code-scalpel").mkdir(parents=True)
+    token = _issue(capsys, private, "--tier", "pro", "--sub", where)
+    target = {
+        "env": tmp_path / "env.jwt",
+        "user-config": tmp_path / "xdg" / "code-scalpel" / "license.jwt",
+        "project": project / ".code-scalpel" / "license.jwt",
+        "config-file": tmp_path / "cfg.jwt",
+    }.get(where)
+    if target:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(token)
+        target.chmod(0o600)
+    if where == "env":
+        monkeypatch.setenv("CODE_SCALPEL_LICENSE_PATH", str(target))
+    args = ["license", "show", "--json", "--root", str(project)]
+    if where == "config-file":
+        cfg = tmp_path / "server.toml"
+        cfg.write_text(f'license_file = "{target}"\nlicense_public_key = ["{public}"]\n')
+        args += ["--config", str(cfg)]
+    else:
+        args += ["--license-public-key", str(public)]
+    assert codescalpel(args) == 0
+    info = json.loads(capsys.readouterr().out)
+    if where == "nowhere":
+        assert (info["tier"], info["status"], info["file"]) == ("community", "none", None)
+    else:
+        assert (info["tier"], info["customer"], info["file"]) == ("pro", where, str(target))

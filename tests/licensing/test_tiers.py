@@ -189,3 +189,24 @@ def test_decorate_names_the_tier_that_lifts_a_cut(harness: Any) -> None:
     assert result["tier"] == "community" and result["lifted_by"] == "pro"
     assert policy.decorate({"items": []}) == {"items": [], "tier": "community"}
     assert policy.explain_cut("max_callgraph_nodes") == {"limit": "max_callgraph_nodes", "lifted_by": "pro"}
+    assert policy.explain_cut("bogus") == {"limit": "bogus", "lifted_by": None}
+    # a result whose own argument cut it (not a tier limit) gets the tier but no lifted_by
+    own = policy.decorate({"truncated": True, "limit": {"max_symbols_arg": 3}})
+    assert own == {"truncated": True, "limit": {"max_symbols_arg": 3}, "tier": "community"}
+    # the issue-2a style: limit as {name: value}
+    assert policy.decorate({"truncated": True, "limit": {"max_symbols": 5000}})["lifted_by"] == "pro"
+
+
+@pytest.mark.parametrize(
+    ("tier", "overrides", "operator", "expected"),
+    [
+        ("pro", {}, {}, {"lifted_by": "enterprise"}),
+        ("pro", {"max_references": 200_000}, {}, {"lifted_by": None}),  # the license already beats every tier
+        ("pro", {}, {"max_references": 10}, {"lifted_by": None, "set_by": "operator"}),
+        ("enterprise", {}, {}, {"lifted_by": None}),
+    ],
+)
+def test_explain_cut_accounts_for_license_and_operator(harness: Any, tier, overrides, operator, expected) -> None:
+    path = harness.write(harness.vendor.issue(tier=tier, limits=overrides))
+    policy = TierPolicy(harness.manager(license_file=str(path), operator_limits=operator))
+    assert policy.explain_cut("max_references") == {"limit": "max_references", **expected}

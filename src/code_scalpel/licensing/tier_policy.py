@@ -15,7 +15,7 @@ from typing import Any
 
 from code_scalpel.errors import NotAllowed
 from code_scalpel.licensing.manager import LicenseManager
-from code_scalpel.licensing.tiers import load_tiers
+from code_scalpel.licensing.tiers import LIMIT_NAMES, generosity, load_tiers
 from code_scalpel.tool_limits import ToolLimits
 from code_scalpel.tools.base import ToolContext, ToolSpec
 
@@ -67,12 +67,21 @@ class TierPolicy:
 
     # -- truncation -----------------------------------------------------------
 
-    def explain_cut(self, limit: str, value: Any = None) -> dict[str, Any]:
-        """``{"limit": name, "lifted_by": tier | None}`` for the tier in force now."""
+    def explain_cut(self, limit: str) -> dict[str, Any]:
+        """``{"limit": name, "lifted_by": tier | None}`` for the license in force now.
+
+        When the operator's ``[limits]`` set the value below the license's, no
+        tier lifts it: the answer says ``set_by: "operator"`` instead.
+        """
         state = self.manager.current()
-        if value is None and limit in state.policy.limits.as_dict():
-            value = getattr(state.policy.limits, limit)
-        return {"limit": limit, "lifted_by": self._tiers.tier_lifting(limit, state.tier, value)}
+        if limit not in LIMIT_NAMES:
+            return {"limit": limit, "lifted_by": None}
+        overrides = state.claims.limits if state.claims and state.status in ("valid", "grace") else {}
+        licensed = getattr(self._tiers.resolve(state.tier, overrides).limits, limit)
+        effective = getattr(state.policy.limits, limit)
+        if generosity(limit, effective) < generosity(limit, licensed):
+            return {"limit": limit, "lifted_by": None, "set_by": "operator"}
+        return {"limit": limit, "lifted_by": self._tiers.tier_lifting(limit, state.tier, licensed)}
 
     def decorate(self, result: dict[str, Any]) -> dict[str, Any]:
         """Add the tier to a tool result and, when a limit cut it, the tier that lifts that limit.
@@ -91,5 +100,8 @@ class TierPolicy:
         limits = self.manager.current().policy.limits.as_dict()
         known = [n for n in names if isinstance(n, str) and n in limits]
         if known:
-            result["lifted_by"] = self.explain_cut(known[0])["lifted_by"]
+            cut = self.explain_cut(known[0])
+            result["lifted_by"] = cut["lifted_by"]
+            if "set_by" in cut:
+                result["set_by"] = cut["set_by"]
         return result
