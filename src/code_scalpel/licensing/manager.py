@@ -204,6 +204,9 @@ class LicenseManager:
         except LicenseError as exc:
             loaded.error = exc
             return loaded
+        except Exception as exc:  # a license problem must never take the server down
+            loaded.error = LicenseError("malformed", f"license could not be verified ({type(exc).__name__})")
+            return loaded
         warning = permission_warning(path)
         if warning:
             loaded.warnings.append(warning)
