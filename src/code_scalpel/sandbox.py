@@ -24,7 +24,11 @@ class Sandbox:
         resolved = []
         for root in roots:
             path = Path(root).expanduser().resolve()
-            if not path.is_dir():
+            try:
+                is_dir = path.is_dir()
+            except OSError as exc:
+                raise InvalidArgument(f"root {str(path)!r} cannot be opened: {exc.strerror}") from None
+            if not is_dir:
                 raise InvalidArgument(f"root {str(path)!r} is not a directory")
             resolved.append(path)
         if not resolved:
