@@ -7,7 +7,7 @@ import difflib
 from typing import Any
 
 from code_scalpel.analysis.fallback import newer_syntax_fallback
-from code_scalpel.analysis.names import loaded_names
+from code_scalpel.analysis.names import loaded_names, local_names
 from code_scalpel.analysis.parsing import ParsedModule, parse_module
 from code_scalpel.analysis.symbols import Binding, ModuleIndex, Symbol
 from code_scalpel.errors import InvalidArgument, SymbolNotFound
@@ -131,7 +131,7 @@ def context_bindings(parsed: ParsedModule, symbol: Symbol) -> list[Binding]:
     chosen: dict[int, Binding] = {}
     pending = sorted(loaded_names(symbol.node))
     seen: set[str] = set()
-    star_needed = False
+    unplaced: set[str] = set()
     while pending:
         name = pending.pop()
         if name in seen:
@@ -139,7 +139,7 @@ def context_bindings(parsed: ParsedModule, symbol: Symbol) -> list[Binding]:
         seen.add(name)
         bindings = index.bound.get(name)
         if not bindings:
-            star_needed = star_needed or name not in _BUILTINS
+            unplaced.add(name)
             continue
         for binding in bindings:
             if id(binding.node) in excluded or id(binding.node) in chosen:
@@ -147,7 +147,7 @@ def context_bindings(parsed: ParsedModule, symbol: Symbol) -> list[Binding]:
             chosen[id(binding.node)] = binding
             if binding.kind == "assignment":
                 pending.extend(loaded_names(binding.node))
-    if star_needed:
+    if unplaced - _BUILTINS - local_names(symbol.node):
         # A name we cannot place may come from ``from x import *``.
         for binding in index.bound.get("*", []):
             chosen.setdefault(id(binding.node), binding)
