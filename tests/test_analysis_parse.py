@@ -127,16 +127,19 @@ def test_without_a_newer_python_the_original_error_is_reported(monkeypatch: pyte
 
 PEP_758 = [
     # (label, source of a function, the exception list as written)
-    ("simple", "def f():\n    try:\n        pass\n    except ValueError, TypeError:\n        pass\n", "ValueError, TypeError"),
+    ("simple", "def f():\n    try:\n        pass\n    except ValueError, TypeError:\n        pass\n",
+     "ValueError, TypeError"),
     ("inline body", "def f():\n    try: x()\n    except A, B: return 1\n", "A, B"),
     ("trailing comma", "def f():\n    try: x()\n    except A, B,: return 1\n", "A, B,"),
     ("star", "def f():\n    try:\n        pass\n    except* OSError, KeyError:\n        raise\n", "OSError, KeyError"),
     ("dotted and called", "def f():\n    try:\n        pass\n    except (A), mod.B, errs[0], get():\n        pass\n",
      "(A), mod.B, errs[0], get()"),
     ("non-ascii before", "def f():\n    try: é = 1\n    except Ä, Ö: é = 'ü'; return é\n", "Ä, Ö"),
-    ("continuation", "def f():\n    try:\n        pass\n    except A, \\\n           B:\n        pass\n", "A, \\\n           B"),
+    ("continuation", "def f():\n    try:\n        pass\n    except A, \\\n           B:\n        pass\n",
+     "A, \\\n           B"),
     ("crlf", "def f():\r\n    try:\r\n        pass\r\n    except A, B:  pass\r\n", "A, B"),
-    ("two clauses one line each", "def f():\n    try: pass\n    except A, B: pass\n    except C, D, E: pass\n", "C, D, E"),
+    ("two clauses one line each", "def f():\n    try: pass\n    except A, B: pass\n    except C, D, E: pass\n",
+     "C, D, E"),
 ]  # fmt: skip
 
 
