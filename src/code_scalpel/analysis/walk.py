@@ -32,8 +32,6 @@ def iter_scope(node: ast.AST) -> Iterator[ast.AST]:
             else:
                 outer += _signature_parts(child)
             stack.extend(reversed(outer))
-        elif isinstance(child, ast.Lambda):
-            stack.extend(reversed(list(ast.iter_child_nodes(child))))
         else:
             stack.extend(reversed(list(ast.iter_child_nodes(child))))
 
