@@ -63,3 +63,19 @@ async def test_https(tmp_path: Path, kind: str, path: str) -> None:
 
         with pytest.raises(httpx.HTTPError):
             httpx.get(server.base_url.replace("https", "http") + "/healthz", timeout=5)
+
+
+async def test_stateless_2026_07_28_protocol(tmp_path: Path) -> None:
+    # The SDK's unified Client negotiates the newest protocol: no initialize handshake, no session id.
+    from mcp import Client
+
+    with http_server(tmp_path) as server:
+        async with Client(server.base_url + "/mcp") as client:
+            assert client.protocol_version == "2026-07-28"
+            result = await client.call_tool("get_capabilities", {})
+            assert not result.is_error
+            assert result.structured_content["transport"] == "streamable-http"
+        # A GET on the endpoint under the stateless protocol is not allowed.
+        with server.client() as http:
+            response = http.get("/mcp", headers={"mcp-protocol-version": "2026-07-28", "accept": "text/event-stream"})
+            assert response.status_code in (400, 405)

@@ -122,6 +122,6 @@ def serve_http(config: ServerConfig, runtime: Runtime) -> int:
         timeout_graceful_shutdown=5,
     )
     scheme = "https" if ssl_context else "http"
-    log.warning("Code Scalpel serving %s://%s:%d/mcp (and /sse)", scheme, config.host, config.port)
+    log.info("Code Scalpel serving %s://%s:%d/mcp (and /sse)", scheme, config.host, config.port)
     uvicorn.Server(uv_config).run()
     return 0
