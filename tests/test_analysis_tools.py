@@ -266,7 +266,7 @@ async def test_through_the_server(root: Path) -> None:
             return result
 
         analyzed = await ok("analyze_code", {"file_path": "pkg/sample.py"})
-        assert analyzed.content[0].text.startswith("pkg/sample.py: 31 lines, 5 functions, 1 classes")
+        assert analyzed.content[0].text.startswith("pkg/sample.py: 31 lines, 5 functions, 1 class")
         extracted = await ok(
             "extract_code", {"file_path": "pkg/sample.py", "target_type": "method", "target_name": "Shape.fetch"}
         )

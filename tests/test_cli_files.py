@@ -79,7 +79,7 @@ def test_extract_json(capsys, src: Path) -> None:
 def test_analyze_human_and_json(capsys, src: Path) -> None:
     code, out, _ = cli(capsys, "analyze", str(src))
     assert code == 0
-    assert out.splitlines()[0] == f"{src}: 15 lines, 3 functions, 1 classes, 1 imports, complexity 3"
+    assert out.splitlines()[0] == f"{src}: 15 lines, 3 functions, 1 class, 1 import, complexity 3"
     assert "class Greeter" in out and "Greeter.hello(name)" in out and "methods: hello" in out
     code, out, _ = cli(capsys, "analyze", str(src), "--json")
     assert json.loads(out)["totals"] == {"functions": 3, "classes": 1}

@@ -130,3 +130,19 @@ def _assignments(parsed: ParsedModule) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def headline(result: dict[str, Any]) -> str:
+    """One line about an ``analyze_code`` result (the tool's summary and the CLI's first line)."""
+    totals = result["totals"]
+    return (
+        f"{result['filename']}: {_count(result['total_lines'], 'line')}, {_count(totals['functions'], 'function')}, "
+        f"{_count(totals['classes'], 'class')}, {_count(len(result['imports']), 'import')}, "
+        f"complexity {result['complexity']}"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun}es" if noun.endswith("s") else f"{n} {noun}s"

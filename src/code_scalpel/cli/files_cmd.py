@@ -105,12 +105,9 @@ def run_extract(args: argparse.Namespace) -> int:
 
 
 def render_analysis(r: dict[str, Any]) -> str:
-    t = r["totals"]
-    lines = [
-        f"{r['filename']}: {r['total_lines']} lines, {t['functions']} functions, {t['classes']} classes, "
-        f"{len(r['imports'])} imports, complexity {r['complexity']}"
-        + (f"  [parsed as Python {r['parser']}]" if r["parser"] != _running() else "")
-    ]
+    from code_scalpel.analysis.analyze import headline
+
+    lines = [headline(r) + (f"  [parsed as Python {r['parser']}]" if r["parser"] != _running() else "")]
     if r["docstring"]:
         lines.append(f"  {r['docstring']}")
     if r["imports"]:

@@ -55,11 +55,9 @@ def run_analyze(args: AnalyzeArgs, ctx: ToolContext) -> dict[str, Any]:
 
 
 def summarize_analyze(r: dict[str, Any]) -> str:
-    head = (
-        f"{r['filename']}: {r['total_lines']} lines, {r['totals']['functions']} functions, "
-        f"{r['totals']['classes']} classes, {len(r['imports'])} imports, complexity {r['complexity']}"
-    )
-    lines = [head]
+    from code_scalpel.analysis.analyze import headline
+
+    lines = [headline(r)]
     if r["truncated"]:
         lines.append(f"truncated: listed {len(r['functions']) + len(r['classes'])} definitions (max_symbols)")
     if r["classes"]:
