@@ -296,3 +296,30 @@ def test_analyzed_code_is_never_run(tmp_path: Path, modern: bool) -> None:
     extract_code(source, "class", "Evil", include_context=True)
     extract_code(source, "function", "decorated", include_context=True)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the parse cache -------------------------------------------------------------------------------
+
+
+def test_parsed_modules_are_cached_by_content_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from code_scalpel.analysis import parsing
+
+    parsing.clear_cache()
+    text = "def f():\n    return 1\n"
+    first = parse_module(text)
+    copy = text[:5] + text[5:]
+    assert copy is not text
+    assert parse_module(copy) is first  # equal text, another object: a hit
+    assert parse_module(text + "\n") is not first
+    monkeypatch.setattr(parsing, "CACHE_CHARS", len(text) * 3)
+    sources = [text + "#" * i for i in range(1, 4)]
+    for s in sources:
+        parse_module(s)
+    assert sum(len(k) for k in parsing._cache) <= parsing.CACHE_CHARS
+    assert parsing._cached_chars == sum(len(k) for k in parsing._cache)
+    assert sources[-1] in parsing._cache
+    huge = "x = 1\n" * len(text)  # larger than the whole budget: parsed, not kept
+    parse_module(huge)
+    assert huge not in parsing._cache
+    parsing.clear_cache()
+    assert parsing._cached_chars == 0 and not parsing._cache

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 NEWER_MINORS = tuple(m for m in (14, 13, 12) if m > sys.version_info[1])
 TIMEOUT_SECONDS = 60.0
 RESULT_CACHE_SIZE = 16
+#: Requests bigger than this (mostly the source they carry) are not kept in the result cache.
+RESULT_CACHE_MAX_CHARS = 1024 * 1024
 #: The directory holding the ``code_scalpel`` package (``src`` in a checkout, site-packages when installed).
 SRC_DIR = str(Path(__file__).resolve().parents[2])
 _BOOT = "import sys; sys.path.append(sys.argv[1]); from code_scalpel.analysis._worker import main; main()"
@@ -132,10 +134,11 @@ def run_in_newer(function: str, kwargs: dict[str, Any], original: ParseFailure) 
     if reply is None or ("error" in reply and reply["error"].get("type") == "ParseFailure"):
         original.data["parsers_tried"] = tried
         raise original
-    with _results_lock:
-        _results[request] = cached
-        if len(_results) > RESULT_CACHE_SIZE:
-            _results.popitem(last=False)
+    if len(request) + len(cached) <= RESULT_CACHE_MAX_CHARS:
+        with _results_lock:
+            _results[request] = cached
+            if len(_results) > RESULT_CACHE_SIZE:
+                _results.popitem(last=False)
     if "error" in reply:
         raise _rebuild_error(reply["error"])
     return reply["result"]

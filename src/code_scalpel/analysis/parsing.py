@@ -1,8 +1,8 @@
 """Parsing with ``ast`` only: one clear :class:`ParseFailure`, and a small cache.
 
 Nothing here imports, compiles to bytecode, or evaluates the analyzed code.
-Parsed modules are cached by their text (a small LRU), so several tool calls
-on the same file parse it once.
+Parsed modules are cached by their text (a small LRU bounded in entries and in
+characters), so several tool calls on the same file parse it once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from code_scalpel.analysis.symbols import ModuleIndex
 
 RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
+#: At most this many parsed modules are kept...
 CACHE_SIZE = 8
+#: ...holding at most this many characters of source between them (a tree is ~10-20x its text).
+CACHE_CHARS = 8 * 1024 * 1024
 
 
 class ParsedModule:
@@ -42,11 +45,13 @@ class ParsedModule:
 
 
 _cache: OrderedDict[str, ParsedModule] = OrderedDict()
+_cached_chars = 0
 _lock = threading.Lock()
 
 
 def parse_module(source: str, filename: str = "<code>") -> ParsedModule:
     """Parse ``source``; raise :class:`ParseFailure` with line and column when it is not Python."""
+    global _cached_chars
     if source.startswith("\ufeff"):
         source = source[1:]
     with _lock:
@@ -55,11 +60,22 @@ def parse_module(source: str, filename: str = "<code>") -> ParsedModule:
             _cache.move_to_end(source)
             return hit
     parsed = _parse(source, filename)
-    with _lock:
-        _cache[source] = parsed
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    if len(source) <= CACHE_CHARS:
+        with _lock:
+            if source not in _cache:  # another thread may have parsed it meanwhile
+                _cached_chars += len(source)
+            _cache[source] = parsed
+            while len(_cache) > CACHE_SIZE or _cached_chars > CACHE_CHARS:
+                evicted, _ = _cache.popitem(last=False)
+                _cached_chars -= len(evicted)
     return parsed
+
+
+def clear_cache() -> None:
+    global _cached_chars
+    with _lock:
+        _cache.clear()
+        _cached_chars = 0
 
 
 def _parse(source: str, filename: str) -> ParsedModule:
