@@ -366,3 +366,31 @@ print(json.dumps({{"checked": len(seen), "bad": bad, "parser": analyze_code(sour
     assert report["parser"] == interpreter.label
     # nothing but the standard library, ground_truth and our own package was imported
     assert {m.split(".")[0] for m in report["modules"]} <= {"code_scalpel", "ground_truth", "__main__"}
+
+
+EDGE_CASES = [
+    # (label, source, type, name, expected exact code)
+    ("lone CR line ends", "import os\rdef f():\r    return 1\rx = 2\r", "function", "f", "def f():\r    return 1"),
+    ("form feed line", "x = 1\n\f\ndef f():\n    pass\n", "function", "f", "def f():\n    pass"),
+    ("emoji before the column", "class C:\n    a = '😀'; \n    def m(self): return '😀'\n", "method", "C.m",
+     "def m(self): return '😀'"),
+    ("tab-indented decorated method", "class C:\n\t@staticmethod\n\tdef m():\n\t\treturn 1\n", "method", "C.m",
+     "@staticmethod\n\tdef m():\n\t\treturn 1"),
+    ("backslash after @", "@\\\n  dec\ndef f(): pass\n", "function", "f", "@\\\n  dec\ndef f(): pass"),
+    ("comment between decorators", "@a\n# why\n@b  # trailing\ndef f(): pass\n", "function", "f",
+     "@a\n# why\n@b  # trailing\ndef f(): pass"),
+    ("docstring with @ lines above", 'X = """\n@not_a_decorator\n"""\n@(\n    real)\ndef f(): pass\n', "function",
+     "f", "@(\n    real)\ndef f(): pass"),
+    ("non-ascii decorator argument", "@route('/café')\ndef view(): return 'ü'\n", "function", "view",
+     "@route('/café')\ndef view(): return 'ü'"),
+    ("class ending in a comment", "class A:\n    x = 1\n    # trailing comment\n\ny = 2\n", "class", "A",
+     "class A:\n    x = 1"),
+    ("async nested in class in function", "def f():\n    class K:\n        async def g(self):\n            await x\n",
+     "function", "f.K.g", "async def g(self):\n            await x"),
+    ("bom stripped", "\ufeffdef f(): pass\n", "function", "f", "def f(): pass"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "source", "kind", "name", "code"), EDGE_CASES, ids=[c[0] for c in EDGE_CASES])
+def test_edge_cases_slice_exactly(label: str, source: str, kind: str, name: str, code: str) -> None:
+    assert extract_code(source, kind, name)["target_code"] == code
