@@ -13,6 +13,7 @@ file either, the caller gets the *original* syntax error.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -112,6 +113,9 @@ def _find_newer() -> Interpreter | None:
 
 
 _results: OrderedDict[str, str] = OrderedDict()
+#: SHA-256 of sources the newer interpreter could not parse either: real syntax errors cost one worker run.
+_unparseable: OrderedDict[bytes, None] = OrderedDict()
+UNPARSEABLE_SIZE = 256
 _results_lock = threading.Lock()
 
 
@@ -123,16 +127,26 @@ def run_in_newer(function: str, kwargs: dict[str, Any], original: ParseFailure) 
         original.data["parsers_tried"] = tried
         raise original
     tried.append(interpreter.label)
+    original.data["parsers_tried"] = tried
+    source = kwargs.get("source", "")
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
     request = json.dumps({"function": function, "kwargs": kwargs})
     with _results_lock:
+        if digest in _unparseable:  # the newer parser already said no to this text
+            raise original
         cached = _results.get(request)
         if cached is not None:
             _results.move_to_end(request)
     if cached is None:
         cached = _call_worker(interpreter, request)
     reply = json.loads(cached) if cached is not None else None
-    if reply is None or ("error" in reply and reply["error"].get("type") == "ParseFailure"):
-        original.data["parsers_tried"] = tried
+    if reply is None:
+        raise original
+    if "error" in reply and reply["error"].get("type") == "ParseFailure":
+        with _results_lock:
+            _unparseable[digest] = None
+            if len(_unparseable) > UNPARSEABLE_SIZE:
+                _unparseable.popitem(last=False)
         raise original
     if len(request) + len(cached) <= RESULT_CACHE_MAX_CHARS:
         with _results_lock:
