@@ -323,3 +323,23 @@ def test_parsed_modules_are_cached_by_content_within_bounds(monkeypatch: pytest.
     assert huge not in parsing._cache
     parsing.clear_cache()
     assert parsing._cached_chars == 0 and not parsing._cache
+
+
+@pytest.mark.parametrize(
+    "executable",
+    ["/bin/false", "/bin/echo", "/nonexistent/python3.99"],
+    ids=["exits-1", "replies-not-json", "vanished"],
+)
+def test_a_broken_newer_interpreter_falls_back_to_the_original_error(
+    monkeypatch: pytest.MonkeyPatch, executable: str
+) -> None:
+    if sys.version_info >= (3, 12):
+        pytest.skip("the running interpreter parses PEP 695")
+    monkeypatch.setattr(fallback, "enabled", True)
+    monkeypatch.setattr(fallback, "_probed", True)
+    monkeypatch.setattr(fallback, "_newer", fallback.Interpreter(executable, (3, 99)))
+    source = f"type Alias = int  # {executable}\n"
+    with pytest.raises(ParseFailure) as caught:
+        analyze_code(source, filename="m.py")
+    assert caught.value.data["parsers_tried"] == [RUNNING, "3.99"]
+    assert caught.value.data["line"] == 1
