@@ -154,6 +154,7 @@ async def test_same_server_under_each_tier(tmp_path: Path, vendor: Any, tier: st
         assert read.structured_content["tier"] == effective
         if too_large:
             assert read.structured_content["error"]["limit"] == "max_file_bytes"
+            assert read.structured_content["error"]["lifted_by"] == "pro"
 
     stderr = errlog.read_text()
     startup = [line for line in stderr.splitlines() if line.startswith("codescalpel: license:")]
@@ -225,3 +226,30 @@ async def test_license_support_helper_unlocks_a_tier(tmp_path: Path) -> None:
     args = ["mcp", "--root", str(tmp_path), *license_args(tmp_path / "lic", "enterprise")]
     async with stdio_session(tmp_path, args, tmp_path / "err.txt") as session:
         assert "cross_file_security_scan" in await listed(session)
+
+
+@pytest.mark.parametrize("tier", [None, "pro"])
+async def test_real_analysis_tools_follow_the_tier(tmp_path: Path, vendor: Any, tier: str | None) -> None:
+    """The real server and real tools: limits of the tier reach analyze_code, cuts name the tier that lifts them."""
+    table = load_tiers()
+    effective = tier or "community"
+    limits = table.get(effective).limits
+    many = limits.max_symbols + 1 if tier is None else table.get("community").limits.max_symbols + 1
+    (tmp_path / "many.py").write_text("".join(f"def f{i}():\n    pass\n" for i in range(many)))
+    (tmp_path / "big.py").write_text("# padding\n" * (2 * 1024 * 1024 // 10) + "def g():\n    pass\n")  # 2 MiB
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier=tier)) if tier else None
+    args = server_args(tmp_path, vendor, lic, "--data-dir", str(tmp_path / "d"))
+    async with mcp_session("stdio", args, env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")}) as session:
+        result = (await session.call_tool("analyze_code", {"file_path": "many.py"})).structured_content
+        assert result["tier"] == effective
+        if tier is None:
+            assert result["truncated"] is True and result["limit"] == {"max_symbols": limits.max_symbols}
+            assert result["lifted_by"] == "pro" and len(result["functions"]) == limits.max_symbols
+        else:
+            assert result["truncated"] is False and "lifted_by" not in result and len(result["functions"]) == many
+        big = await session.call_tool("analyze_code", {"file_path": "big.py"})
+        assert big.structured_content["tier"] == effective
+        assert big.is_error == (tier is None)
+        if tier is None:
+            assert big.structured_content["error"]["limit"] == "max_file_bytes"
+            assert big.structured_content["error"]["lifted_by"] == "pro"

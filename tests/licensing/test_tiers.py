@@ -188,6 +188,11 @@ def test_decorate_names_the_tier_that_lifts_a_cut(harness: Any) -> None:
     result = policy.decorate({"items": [1], "truncated": True, "limit": "max_references", "total": 900})
     assert result["tier"] == "community" and result["lifted_by"] == "pro"
     assert policy.decorate({"items": []}) == {"items": [], "tier": "community"}
+    refused = policy.decorate({"error": {"code": "too_large", "limit": "max_file_bytes"}})
+    assert refused == {
+        "error": {"code": "too_large", "limit": "max_file_bytes", "lifted_by": "pro"},
+        "tier": "community",
+    }
     assert policy.explain_cut("max_callgraph_nodes") == {"limit": "max_callgraph_nodes", "lifted_by": "pro"}
     assert policy.explain_cut("bogus") == {"limit": "bogus", "lifted_by": None}
     # a result whose own argument cut it (not a tier limit) gets the tier but no lifted_by

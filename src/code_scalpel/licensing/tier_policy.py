@@ -93,6 +93,11 @@ class TierPolicy:
         """
         for key, value in self.stamp().items():
             result.setdefault(key, value)
+        error = result.get("error")
+        if isinstance(error, dict) and isinstance(error.get("limit"), str) and "lifted_by" not in error:
+            # A call refused by a limit (a file over max_file_bytes) is cut too: say who lifts it.
+            error.update({k: v for k, v in self.explain_cut(error["limit"]).items() if k != "limit"})
+            return result
         if not result.get("truncated") or "lifted_by" in result:
             return result
         named = result.get("limit")

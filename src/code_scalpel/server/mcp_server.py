@@ -108,7 +108,11 @@ def build_server(runtime: Runtime) -> Server[Any]:
             result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
         except ScalpelError as exc:
             log.info("tool %s refused: %s", spec.name, exc.code)
-            return _error_result(exc, tool_ctx.stamp)
+            error = _error_result(exc, tool_ctx.stamp)
+            if runtime.decorate_result is not None and error.structured_content is not None:
+                # A refusal by a limit (too_large) names the tier that lifts it, like a cut result.
+                error.structured_content = runtime.decorate_result(error.structured_content)
+            return error
         except anyio.get_cancelled_exc_class():
             tool_ctx.cancelled.set()  # the abandoned worker stops at its next progress check
             raise
