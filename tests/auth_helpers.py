@@ -106,13 +106,15 @@ class AuthorizationServer:
 
     def app(self) -> Starlette:
         async def metadata(request: Request) -> JSONResponse:
-            return JSONResponse({
-                "issuer": self.issuer,
-                "jwks_uri": f"{self.issuer}/jwks",
-                "token_endpoint": f"{self.issuer}/token",
-                "introspection_endpoint": f"{self.issuer}/introspect",
-                "grant_types_supported": ["client_credentials"],
-            })
+            return JSONResponse(
+                {
+                    "issuer": self.issuer,
+                    "jwks_uri": f"{self.issuer}/jwks",
+                    "token_endpoint": f"{self.issuer}/token",
+                    "introspection_endpoint": f"{self.issuer}/introspect",
+                    "grant_types_supported": ["client_credentials"],
+                }
+            )
 
         async def jwks(request: Request) -> JSONResponse:
             self.jwks_fetches += 1
@@ -126,8 +128,15 @@ class AuthorizationServer:
             resource = str(form.get("resource", ""))
             if form.get("token_format") == "opaque":
                 value = uuid.uuid4().hex + uuid.uuid4().hex
-                self.opaque[value] = {"active": True, "iss": self.issuer, "aud": resource, "scope": scope,
-                                      "sub": "user-opaque", "client_id": "client-2", "exp": int(time.time()) + 300}
+                self.opaque[value] = {
+                    "active": True,
+                    "iss": self.issuer,
+                    "aud": resource,
+                    "scope": scope,
+                    "sub": "user-opaque",
+                    "client_id": "client-2",
+                    "exp": int(time.time()) + 300,
+                }
                 return JSONResponse({"access_token": value, "token_type": "Bearer", "expires_in": 300})
             key = next((k for k in self.keys if k.alg == form.get("alg")), self.keys[0])
             access = self.mint(key, aud=resource, scope=scope, client_id=str(form.get("client_id", "client-1")))
@@ -137,12 +146,14 @@ class AuthorizationServer:
             form = await request.form()
             return JSONResponse(self.opaque.get(str(form.get("token")), {"active": False}))
 
-        return Starlette(routes=[
-            Route("/.well-known/oauth-authorization-server", metadata),
-            Route("/jwks", jwks),
-            Route("/token", token, methods=["POST"]),
-            Route("/introspect", introspect, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/.well-known/oauth-authorization-server", metadata),
+                Route("/jwks", jwks),
+                Route("/token", token, methods=["POST"]),
+                Route("/introspect", introspect, methods=["POST"]),
+            ]
+        )
 
 
 def unsigned_jwt(header: dict[str, Any], payload: dict[str, Any], signature: bytes = b"") -> str:
@@ -174,23 +185,43 @@ def make_ca(name: str) -> CertAuthority:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
     return CertAuthority(key, cert)
 
 
-def issue_cert(ca: CertAuthority, cn: str, *, server: bool = False, days: tuple[int, int] = (-1, 30),
-               sans: list[x509.GeneralName] | None = None) -> tuple[bytes, bytes]:
+def issue_cert(
+    ca: CertAuthority,
+    cn: str,
+    *,
+    server: bool = False,
+    days: tuple[int, int] = (-1, 30),
+    sans: list[x509.GeneralName] | None = None,
+) -> tuple[bytes, bytes]:
     """(cert PEM, key PEM) signed by ``ca``; ``days`` is the validity window relative to now."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]))
+        .subject_name(
+            x509.Name(
+                [x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]
+            )
+        )
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -206,8 +237,9 @@ def issue_cert(ca: CertAuthority, cn: str, *, server: bool = False, days: tuple[
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     cert = builder.sign(ca.key, hashes.SHA256())
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
@@ -218,8 +250,12 @@ def write(path: Path, data: bytes | str) -> str:
 
 # -- an MCP app with three tools, behind the auth stack ----------------------
 
-TOOL_SCOPES = {"analyze_code": "tools:read", "get_file_context": "tools:read", "security_scan": "tools:security",
-               "edit_file": "tools:write"}
+TOOL_SCOPES = {
+    "analyze_code": "tools:read",
+    "get_file_context": "tools:read",
+    "security_scan": "tools:security",
+    "edit_file": "tools:write",
+}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -248,8 +284,16 @@ def mcp_test_app(setup: Any, ran: list[tuple[str, str]], sandbox_root: Path) -> 
     from code_scalpel.tools.base import Args, ToolContext, ToolSpec
 
     specs = {
-        name: ToolSpec(name=name, title=name, description=name, args=Args, output_schema={"type": "object"},
-                       run=lambda a, c: {}, summarize=lambda r: "", scope=scope)
+        name: ToolSpec(
+            name=name,
+            title=name,
+            description=name,
+            args=Args,
+            output_schema={"type": "object"},
+            run=lambda a, c: {},
+            summarize=lambda r: "",
+            scope=scope,
+        )
         for name, scope in TOOL_SCOPES.items()
     }
     policy = ScopePolicy()
@@ -261,9 +305,13 @@ def mcp_test_app(setup: Any, ran: list[tuple[str, str]], sandbox_root: Path) -> 
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         tc = context(ctx)
-        return types.ListToolsResult(tools=[
-            types.Tool(name=s.name, input_schema={"type": "object"}) for s in specs.values() if policy.deny(s, tc) is None
-        ])
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(name=s.name, input_schema={"type": "object"})
+                for s in specs.values()
+                if policy.deny(s, tc) is None
+            ]
+        )
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         tc = context(ctx)
@@ -303,8 +351,13 @@ def mcp_test_app(setup: Any, ran: list[tuple[str, str]], sandbox_root: Path) -> 
             await sse.handle_post_message(scope, receive, send)
         else:
             body = b'{"status":"ok"}'
-            await send({"type": "http.response.start", "status": 200 if path == "/healthz" else 404,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200 if path == "/healthz" else 404,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
 
     return wrap_app(inner, setup, TOOL_SCOPES) if setup is not None else inner
@@ -345,8 +398,13 @@ def write_token_file(path: Path, extra: str = "") -> None:
 
 
 @contextlib.contextmanager
-def running_world(tmp: Path, methods: str = "token,apikey,oauth", *, refresh_interval: float | None = None,
-                  introspection: bool = False) -> Iterator[World]:
+def running_world(
+    tmp: Path,
+    methods: str = "token,apikey,oauth",
+    *,
+    refresh_interval: float | None = None,
+    introspection: bool = False,
+) -> Iterator[World]:
     from code_scalpel.auth.keystore import KeyStore
     from code_scalpel.auth.setup import build_auth
     from code_scalpel.config import ServerConfig
@@ -377,7 +435,10 @@ def running_world(tmp: Path, methods: str = "token,apikey,oauth", *, refresh_int
     store.revoke(ids["revoked"])
     _, keys["rotated-new"], _ = store.rotate(ids["rotated"], grace=0)
     config = ServerConfig(
-        transport="streamable-http", auth=methods, token_file=str(token_file), oauth_issuer=auth_server.issuer,
+        transport="streamable-http",
+        auth=methods,
+        token_file=str(token_file),
+        oauth_issuer=auth_server.issuer,
         oauth_audience=audience,
         oauth_introspection_url=f"{auth_server.issuer}/introspect" if introspection else None,
     )
@@ -391,8 +452,9 @@ def running_world(tmp: Path, methods: str = "token,apikey,oauth", *, refresh_int
     with serve(auth_server.app(), as_sock), serve(mcp_test_app(setup, ran, tmp / "src"), sock) as base:
         # The "expired" key was created with a 1 s lifetime.
         wait_for(lambda: store.get(ids["expired"]).state() == "expired", 5)
-        yield World(base, audience, auth_server, setup, ran, keys, ids, token_file, data_dir,
-                    {"stranger": rsa_key("rsa-1")})
+        yield World(
+            base, audience, auth_server, setup, ran, keys, ids, token_file, data_dir, {"stranger": rsa_key("rsa-1")}
+        )
 
 
 def rpc(method: str, params: dict[str, Any] | None = None, id: int = 1) -> dict[str, Any]:
@@ -402,10 +464,15 @@ def rpc(method: str, params: dict[str, Any] | None = None, id: int = 1) -> dict[
     return message
 
 
-INIT = rpc("initialize", {"protocolVersion": PROTOCOL, "capabilities": {},
-                          "clientInfo": {"name": "attack-table", "version": "1"}})
-BASE_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
-                "mcp-protocol-version": PROTOCOL}
+INIT = rpc(
+    "initialize",
+    {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "attack-table", "version": "1"}},
+)
+BASE_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "content-type": "application/json",
+    "mcp-protocol-version": PROTOCOL,
+}
 
 
 def open_session(client: Any, url: str, headers: list[tuple[str, str]]) -> str | None:
@@ -413,12 +480,18 @@ def open_session(client: Any, url: str, headers: list[tuple[str, str]]) -> str |
     if response.status_code != 200:
         return None
     session = response.headers.get("mcp-session-id")
-    client.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"},
-                headers=[*BASE_HEADERS.items(), *headers, ("mcp-session-id", session)])
+    client.post(
+        url,
+        json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+        headers=[*BASE_HEADERS.items(), *headers, ("mcp-session-id", session)],
+    )
     return session
 
 
 def call_tool(client: Any, url: str, headers: list[tuple[str, str]], tool: str, session: str | None) -> Any:
     extra = [("mcp-session-id", session)] if session else []
-    return client.post(url, json=rpc("tools/call", {"name": tool, "arguments": {}}, 2),
-                       headers=[*BASE_HEADERS.items(), *headers, *extra])
+    return client.post(
+        url,
+        json=rpc("tools/call", {"name": tool, "arguments": {}}, 2),
+        headers=[*BASE_HEADERS.items(), *headers, *extra],
+    )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+
 from auth_helpers import (
     TOKEN_ALL,
     TOKEN_ONLY_ANALYZE,
@@ -25,7 +27,6 @@ from auth_helpers import (
     running_world,
     unsigned_jwt,
 )
-from cryptography.hazmat.primitives import serialization
 
 Headers = list[tuple[str, str]]
 
@@ -47,12 +48,19 @@ def jwt_for(w: World, **claims) -> str:
 
 
 def hs256_with_public_key(w: World) -> str:
-    public_pem = w.auth_server.keys[0].private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public_pem = (
+        w.auth_server.keys[0]
+        .private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     header = {"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}
-    payload = {"iss": w.auth_server.issuer, "aud": w.audience, "sub": "x", "exp": int(time.time()) + 300,
-               "scope": "tools:read"}
+    payload = {
+        "iss": w.auth_server.issuer,
+        "aud": w.audience,
+        "sub": "x",
+        "exp": int(time.time()) + 300,
+        "scope": "tools:read",
+    }
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(payload).encode())}"
     signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64url(signature)}"
@@ -91,10 +99,18 @@ CASES = [
     Case("bearer-nothing-after", lambda w: [("authorization", "Bearer")], 400, "invalid_request"),
     Case("bearer-two-tokens", lambda w: bearer(f"{TOKEN_READ} {TOKEN_ALL}"), 400, "invalid_request"),
     Case("two-authorization-headers", lambda w: bearer(TOKEN_READ) + bearer(TOKEN_ALL), 400, "invalid_request"),
-    Case("authorization-and-x-api-key", lambda w: bearer(TOKEN_READ) + [("x-api-key", w.keys["read"])], 400,
-         "invalid_request"),
-    Case("two-x-api-keys", lambda w: [("x-api-key", w.keys["read"]), ("x-api-key", w.keys["security"])], 400,
-         "invalid_request"),
+    Case(
+        "authorization-and-x-api-key",
+        lambda w: [*bearer(TOKEN_READ), ("x-api-key", w.keys["read"])],
+        400,
+        "invalid_request",
+    ),
+    Case(
+        "two-x-api-keys",
+        lambda w: [("x-api-key", w.keys["read"]), ("x-api-key", w.keys["security"])],
+        400,
+        "invalid_request",
+    ),
     Case("double-space", lambda w: [("authorization", f"Bearer  {TOKEN_READ}")], 400, "invalid_request"),
     Case("tab-separator", lambda w: [("authorization", f"Bearer\t{TOKEN_READ}")], 401),
     Case("trailing-comma", lambda w: bearer(TOKEN_READ + ","), 400, "invalid_request"),
@@ -106,12 +122,29 @@ CASES = [
     # -- static tokens
     Case("wrong-token", lambda w: bearer("not-a-valid-token-at-all"), 401, "invalid_token"),
     Case("token-prefix-only", lambda w: bearer(TOKEN_READ[:-1]), 401, "invalid_token"),
-    Case("token-lacks-scope", lambda w: bearer(TOKEN_READ), 403, "insufficient_scope", tool="security_scan",
-         scope_in_challenge="tools:security"),
-    Case("token-for-another-tool", lambda w: bearer(TOKEN_ONLY_ANALYZE), 403, "insufficient_scope",
-         tool="get_file_context"),
-    Case("token-write-scope", lambda w: bearer(TOKEN_ALL), 403, "insufficient_scope", tool="edit_file",
-         scope_in_challenge="tools:write"),
+    Case(
+        "token-lacks-scope",
+        lambda w: bearer(TOKEN_READ),
+        403,
+        "insufficient_scope",
+        tool="security_scan",
+        scope_in_challenge="tools:security",
+    ),
+    Case(
+        "token-for-another-tool",
+        lambda w: bearer(TOKEN_ONLY_ANALYZE),
+        403,
+        "insufficient_scope",
+        tool="get_file_context",
+    ),
+    Case(
+        "token-write-scope",
+        lambda w: bearer(TOKEN_ALL),
+        403,
+        "insufficient_scope",
+        tool="edit_file",
+        scope_in_challenge="tools:write",
+    ),
     # -- API keys
     Case("revoked-key", lambda w: bearer(w.keys["revoked"]), 401, "invalid_token"),
     Case("revoked-key-x-api-key", lambda w: [("x-api-key", w.keys["revoked"])], 401, "invalid_token"),
@@ -119,40 +152,82 @@ CASES = [
     Case("rotated-old-key", lambda w: bearer(w.keys["rotated"]), 401, "invalid_token"),
     Case("key-bad-checksum", lambda w: bearer(flip_last(w.keys["security"])), 401, "invalid_token"),
     Case("key-truncated", lambda w: [("x-api-key", w.keys["security"][:-3])], 401, "invalid_token"),
-    Case("key-unknown-but-well-formed", lambda w: bearer(__import__("code_scalpel.auth.apikeys").auth.apikeys
-                                                        .generate()), 401, "invalid_token"),
-    Case("key-for-another-tool", lambda w: bearer(w.keys["analyze-only"]), 403, "insufficient_scope",
-         tool="get_file_context"),
-    Case("key-lacks-scope", lambda w: [("x-api-key", w.keys["read"])], 403, "insufficient_scope",
-         tool="security_scan", scope_in_challenge="tools:security"),
+    Case(
+        "key-unknown-but-well-formed",
+        lambda w: bearer(__import__("code_scalpel.auth.apikeys").auth.apikeys.generate()),
+        401,
+        "invalid_token",
+    ),
+    Case(
+        "key-for-another-tool",
+        lambda w: bearer(w.keys["analyze-only"]),
+        403,
+        "insufficient_scope",
+        tool="get_file_context",
+    ),
+    Case(
+        "key-lacks-scope",
+        lambda w: [("x-api-key", w.keys["read"])],
+        403,
+        "insufficient_scope",
+        tool="security_scan",
+        scope_in_challenge="tools:security",
+    ),
     # -- OAuth / JWT
     Case("jwt-expired", lambda w: bearer(jwt_for(w, exp=NOW() - 3600)), 401, "invalid_token"),
     Case("jwt-nbf-future", lambda w: bearer(jwt_for(w, nbf=NOW() + 3600)), 401, "invalid_token"),
     Case("jwt-wrong-iss", lambda w: bearer(jwt_for(w, iss="http://127.0.0.1:1/evil")), 401, "invalid_token"),
-    Case("jwt-iss-trailing-slash", lambda w: bearer(jwt_for(w, iss=w.auth_server.issuer + "/")), 401,
-         "invalid_token"),
+    Case("jwt-iss-trailing-slash", lambda w: bearer(jwt_for(w, iss=w.auth_server.issuer + "/")), 401, "invalid_token"),
     Case("jwt-wrong-aud", lambda w: bearer(jwt_for(w, aud="http://127.0.0.1:9/mcp")), 401, "invalid_token"),
-    Case("jwt-aud-list-without-us", lambda w: bearer(jwt_for(w, aud=["https://other.example/mcp"])), 401,
-         "invalid_token"),
+    Case(
+        "jwt-aud-list-without-us", lambda w: bearer(jwt_for(w, aud=["https://other.example/mcp"])), 401, "invalid_token"
+    ),
     Case("jwt-missing-aud", lambda w: bearer(w.auth_server.mint(scope="tools:read")), 401, "invalid_token"),
     Case("jwt-missing-exp", lambda w: bearer(jwt_for(w, exp=None)), 401, "invalid_token"),
-    Case("jwt-alg-none", lambda w: bearer(unsigned_jwt(
-        {"alg": "none", "typ": "JWT"},
-        {"iss": w.auth_server.issuer, "aud": w.audience, "sub": "x", "exp": NOW() + 300, "scope": "tools:read"},
-    )), 401, "invalid_token"),
+    Case(
+        "jwt-alg-none",
+        lambda w: bearer(
+            unsigned_jwt(
+                {"alg": "none", "typ": "JWT"},
+                {"iss": w.auth_server.issuer, "aud": w.audience, "sub": "x", "exp": NOW() + 300, "scope": "tools:read"},
+            )
+        ),
+        401,
+        "invalid_token",
+    ),
     Case("jwt-hs256-with-rsa-public-key", lambda w: bearer(hs256_with_public_key(w)), 401, "invalid_token"),
-    Case("jwt-unknown-kid", lambda w: bearer(jwt_for(w, headers={"kid": "never-published"})), 401,
-         "invalid_token"),
-    Case("jwt-ec-kid-rs256-alg", lambda w: bearer(w.auth_server.mint(
-        w.auth_server.keys[0], headers={"kid": "ec-1"}, aud=w.audience, scope="tools:read")), 401, "invalid_token"),
+    Case("jwt-unknown-kid", lambda w: bearer(jwt_for(w, headers={"kid": "never-published"})), 401, "invalid_token"),
+    Case(
+        "jwt-ec-kid-rs256-alg",
+        lambda w: bearer(
+            w.auth_server.mint(w.auth_server.keys[0], headers={"kid": "ec-1"}, aud=w.audience, scope="tools:read")
+        ),
+        401,
+        "invalid_token",
+    ),
     Case("jwt-tampered-payload", lambda w: bearer(tampered(w)), 401, "invalid_token"),
-    Case("jwt-other-issuer-key-same-kid", lambda w: bearer(w.auth_server.mint(
-        w.other_keys["stranger"], aud=w.audience, scope="tools:read")), 401, "invalid_token"),
+    Case(
+        "jwt-other-issuer-key-same-kid",
+        lambda w: bearer(w.auth_server.mint(w.other_keys["stranger"], aud=w.audience, scope="tools:read")),
+        401,
+        "invalid_token",
+    ),
     Case("jwt-garbage-three-parts", lambda w: bearer("aaa.bbb.ccc"), 401, "invalid_token"),
-    Case("jwt-lacks-scope", lambda w: bearer(jwt_for(w, scope="tools:read")), 403, "insufficient_scope",
-         tool="security_scan", scope_in_challenge="tools:security"),
-    Case("jwt-scp-without-read", lambda w: bearer(jwt_for(w, scope=None, scp=["tools:security"])), 403,
-         "insufficient_scope", scope_in_challenge="tools:read"),
+    Case(
+        "jwt-lacks-scope",
+        lambda w: bearer(jwt_for(w, scope="tools:read")),
+        403,
+        "insufficient_scope",
+        tool="security_scan",
+        scope_in_challenge="tools:security",
+    ),
+    Case(
+        "jwt-scp-without-read",
+        lambda w: bearer(jwt_for(w, scope=None, scp=["tools:security"])),
+        403,
+        "insufficient_scope",
+        scope_in_challenge="tools:read",
+    ),
 ]
 
 
@@ -197,8 +272,11 @@ CONTROLS = [
     ("key-after-rotation", lambda w: bearer(w.keys["rotated-new"]), "analyze_code"),
     ("key-restricted-own-tool", lambda w: bearer(w.keys["analyze-only"]), "analyze_code"),
     ("jwt-rsa", lambda w: bearer(jwt_for(w)), "security_scan"),
-    ("jwt-ec", lambda w: bearer(w.auth_server.mint(w.auth_server.keys[1], aud=w.audience, scope="tools:read")),
-     "analyze_code"),
+    (
+        "jwt-ec",
+        lambda w: bearer(w.auth_server.mint(w.auth_server.keys[1], aud=w.audience, scope="tools:read")),
+        "analyze_code",
+    ),
     ("jwt-aud-list", lambda w: bearer(jwt_for(w, aud=["https://other.example", w.audience])), "analyze_code"),
     ("jwt-scp-list", lambda w: bearer(jwt_for(w, scope=None, scp=["tools:read"])), "analyze_code"),
     ("jwt-within-leeway", lambda w: bearer(jwt_for(w, exp=NOW() - 5)), "analyze_code"),
@@ -220,8 +298,9 @@ def test_valid_credentials_run_the_tool(world: World, name: str, creds, tool: st
 
 
 def test_token_from_the_authorization_server_endpoint(world: World) -> None:
-    token = httpx.post(world.auth_server.issuer + "/token", data={
-        "grant_type": "client_credentials", "scope": "tools:read", "resource": world.audience, "alg": "ES256"}
+    token = httpx.post(
+        world.auth_server.issuer + "/token",
+        data={"grant_type": "client_credentials", "scope": "tools:read", "resource": world.audience, "alg": "ES256"},
     ).json()["access_token"]
     with httpx.Client(timeout=10) as client:
         session = open_session(client, world.base + "/mcp", bearer(token))
@@ -255,8 +334,9 @@ def test_same_principal_new_jwt_keeps_the_session(world: World) -> None:
     """A refreshed token for the same subject is the same principal (validated anew on every request)."""
     with httpx.Client(timeout=10) as client:
         session = open_session(client, world.base + "/mcp", bearer(jwt_for(world)))
-        response = call_tool(client, world.base + "/mcp", bearer(jwt_for(world, iat=NOW() - 1)), "analyze_code",
-                             session)
+        response = call_tool(
+            client, world.base + "/mcp", bearer(jwt_for(world, iat=NOW() - 1)), "analyze_code", session
+        )
     assert response.status_code == 200
 
 
@@ -265,8 +345,9 @@ def test_unknown_kids_do_not_hammer_the_issuer(world: World) -> None:
         client.post(world.base + "/mcp", headers=bearer(jwt_for(world)), json={})  # keys loaded
         fetches = world.auth_server.jwks_fetches
         for i in range(10):
-            response = client.post(world.base + "/mcp", headers=bearer(jwt_for(world, headers={"kid": f"forged-{i}"})),
-                                   json={})
+            response = client.post(
+                world.base + "/mcp", headers=bearer(jwt_for(world, headers={"kid": f"forged-{i}"})), json={}
+            )
             assert response.status_code == 401
     assert world.auth_server.jwks_fetches <= fetches + 1
 
