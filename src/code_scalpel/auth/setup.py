@@ -98,6 +98,9 @@ class AuthSetup:
             self.keystore.record_use(principal.key_id, tool, error)
 
     def start(self, *, sighup: bool = True) -> None:
+        from code_scalpel.auth.redact import install_access_log_redaction
+
+        install_access_log_redaction()
         if self.keystore is not None:
             self.keystore.start()
         if self.tokens is not None and sighup:
