@@ -36,8 +36,8 @@ from code_scalpel.errors import InvalidArgument
 log = logging.getLogger("code_scalpel.auth")
 
 OPEN_LAN_WARNING = (
-    "WARNING: no authentication (--auth) on a network-reachable address: anyone on the network can call every "
-    "tool. Add --auth token|apikey|oauth|mtls, or --require-auth to refuse to start like this."
+    "listening on %s UNAUTHENTICATED (no --auth): anyone on the network can call every tool "
+    "(add --auth token|apikey|oauth|mtls; --require-auth refuses to start like this)"
 )
 
 
@@ -65,17 +65,13 @@ def enabled_methods(config: Any) -> list[str]:
 
 
 def check_startup(config: Any) -> None:
-    """Refuse (InvalidArgument → exit 2) or warn about an unauthenticated network endpoint."""
-    if config.transport == "stdio":
-        return
-    if enabled_methods(config):
+    """Refuse (InvalidArgument → exit 2) an HTTP server without authentication when --require-auth is set."""
+    if config.transport == "stdio" or enabled_methods(config):
         return
     if getattr(config, "require_auth", False):
         raise InvalidArgument(
             "--require-auth is set but no authentication method is configured: add --auth token|apikey|oauth|mtls"
         )
-    if config.allow_lan:
-        log.warning(OPEN_LAN_WARNING)
 
 
 def default_resource_url(config: Any) -> str:
