@@ -417,3 +417,28 @@ def test_revocation_takes_effect_at_once(world: World, tmp_path: Path) -> None:
         store.revoke(record.id)
         response = call_tool(client, world.base + "/mcp", bearer(key), "analyze_code", None)
     assert response.status_code == 401
+
+
+def test_batch_with_a_forbidden_call_names_every_missing_scope(world: World) -> None:
+    headers = bearer(TOKEN_ONLY_ANALYZE)
+    with httpx.Client(timeout=10) as client:
+        session = open_session(client, world.base + "/mcp", headers)
+        before = list(world.ran)
+        batch = [
+            {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "analyze_code"}},
+            {"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {"name": "security_scan"}},
+            {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "edit_file"}},
+        ]
+        response = client.post(
+            world.base + "/mcp",
+            content=json.dumps(batch),
+            headers=[
+                ("content-type", "application/json"),
+                ("accept", "application/json, text/event-stream"),
+                ("mcp-session-id", session),
+                *headers,
+            ],
+        )
+    assert response.status_code == 403 and world.ran == before
+    assert response.json()["missing_scopes"] == ["tools:security", "tools:write"]
+    assert 'scope="tools:read tools:security tools:write"' in response.headers["www-authenticate"]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from auth_helpers import (
+    TOKEN_ALL,
     TOKEN_READ,
     AuthorizationServer,
     bound_socket,
@@ -251,3 +252,28 @@ async def test_mtls(tmp_path: Path) -> None:
                 assert response.headers["www-authenticate"].startswith("Mutual")
         for kind, path in KINDS:
             assert all_tool_names() == await _use(kind, server.base_url + path, verify=contexts["valid"])
+
+
+def test_token_rotation_without_restart(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    token_file = tmp_path / "tokens.toml"
+    write_token_file(token_file)
+    new = "fresh-token-0123456789abcdef"
+    with http_server(tmp_path, "--auth", "token", "--token-file", str(token_file)) as server:
+        with server.client() as client:
+
+            def status(token: str) -> int:
+                return client.post("/mcp", json={}, headers={"Authorization": f"Bearer {token}"}).status_code
+
+            assert status(new) == 401
+            token_file.write_text(f'[[tokens]]\nname = "fresh"\nscopes = ["tools:read"]\ntoken = "{new}"\n')
+            server.process.send_signal(signal.SIGHUP)  # would end the process if no handler were installed
+            deadline = time.monotonic() + 10
+            while status(new) == 401 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert status(new) != 401 and status(TOKEN_READ) == 401
+            assert status(TOKEN_ALL) == 401
+        assert server.process.poll() is None
+        assert "token file reloaded" in server.stderr()
