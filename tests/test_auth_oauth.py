@@ -187,3 +187,15 @@ def test_tools_list_shows_only_permitted_tools(tmp_path: Path) -> None:
             )
         names = {t["name"] for t in response.json()["result"]["tools"]}
         assert names == {"analyze_code", "get_file_context"}
+
+
+def test_a_token_verified_once_still_expires(tmp_path: Path) -> None:
+    import time
+
+    with authorization_server() as auth_server, protected(tmp_path, auth_server.issuer) as w:
+        w.verifier.settings.leeway = 0
+        exp = int(time.time()) + 2
+        token = auth_server.mint(aud=w.audience, scope="tools:read", exp=exp)
+        assert tool_status(w, token) == 200  # verified and cached
+        time.sleep(max(0.0, exp - time.time()) + 0.2)
+        assert tool_status(w, token) == 401

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 _KTY_FOR_ALG = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+VERIFIED_CACHE_SECONDS = 60.0
 ENV_CLIENT_ID = "CODE_SCALPEL_OAUTH_CLIENT_ID"
 ENV_CLIENT_SECRET = "CODE_SCALPEL_OAUTH_CLIENT_SECRET"
 
@@ -118,6 +119,9 @@ class OAuthVerifier:
         self._last_failed = False
         self._lock: anyio.Lock | None = None
         self._introspected: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        # Verified JWTs by digest: a signature is checked once, not on every request of a session.  Expiry is
+        # re-checked on every hit, entries live at most a minute, and a JWKS re-fetch (rotation) clears them all.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         #: How many times the JWKS was fetched (for the "no hammering" guarantee and for operators).
         self.jwks_fetches = 0
 
@@ -166,6 +170,7 @@ class OAuthVerifier:
                 "the authorization server's signing keys cannot be fetched right now; retry shortly"
             ) from None
         self._keys, self._loaded, self._last_failed = keys, True, False
+        self._verified.clear()
         log.info("fetched %d signing key(s) from %s", len(keys), self._jwks_url)
 
     def _find(self, kid: str | None) -> jwt.PyJWK | None:
@@ -304,9 +309,29 @@ class OAuthVerifier:
             self._introspected.popitem(last=False)
         return principal
 
+    async def _verify_jwt_cached(self, token: str) -> Principal:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = time.time()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            until, principal = hit
+            if now < until:
+                return principal
+            del self._verified[digest]
+            if principal.expires_at is not None and principal.expires_at + self.settings.leeway <= now:
+                raise TokenRejected("the token has expired")
+        principal = await self._verify_jwt(token)
+        until = now + VERIFIED_CACHE_SECONDS
+        if principal.expires_at is not None:
+            until = min(until, principal.expires_at + self.settings.leeway)
+        self._verified[digest] = (until, principal)
+        while len(self._verified) > 10_000:
+            self._verified.popitem(last=False)
+        return principal
+
     async def verify(self, token: str) -> Principal:
         if looks_like_jwt(token):
-            return await self._verify_jwt(token)
+            return await self._verify_jwt_cached(token)
         if self.settings.introspection_url:
             return await self._introspect(token)
         raise TokenRejected("the token is not a JWT and no introspection endpoint is configured")
