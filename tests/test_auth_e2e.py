@@ -157,8 +157,12 @@ async def test_oauth(tmp_path: Path) -> None:
             assert client.post("/mcp", json={}, headers={"Authorization": f"Bearer {wrong_aud}"}).status_code == 401
 
 
-def test_require_auth_refuses_to_start(tmp_path: Path) -> None:
-    result = run_cli("mcp", "--transport", "streamable-http", "--require-auth", "--port", "1",
+@pytest.mark.parametrize("where", ["flag", "config-file"])
+def test_require_auth_refuses_to_start(tmp_path: Path, where: str) -> None:
+    config = tmp_path / "scalpel.toml"
+    config.write_text("require_auth = true\n")
+    extra = ["--require-auth"] if where == "flag" else ["--config", str(config)]
+    result = run_cli("mcp", "--transport", "streamable-http", *extra, "--port", "1",
                      "--root", str(tmp_path), "--data-dir", str(tmp_path / "d"))  # fmt: skip
     assert result.returncode == 2
     assert "--require-auth" in result.stderr and "Traceback" not in result.stderr
