@@ -322,7 +322,8 @@ def mcp_test_app(setup: Any, ran: list[tuple[str, str]], sandbox_root: Path) -> 
         if refusal is not None:
             return types.CallToolResult(content=[types.TextContent(type="text", text=refusal.message)], is_error=True)
         ran.append((tc.principal.subject, spec.name))
-        return types.CallToolResult(content=[types.TextContent(type="text", text=f"ran {spec.name}")])
+        failed = bool((params.arguments or {}).get("fail"))
+        return types.CallToolResult(content=[types.TextContent(type="text", text=f"ran {spec.name}")], is_error=failed)
 
     server = Server("auth-test", on_list_tools=list_tools, on_call_tool=call_tool)
     manager = StreamableHTTPSessionManager(app=server, json_response=True)
@@ -488,10 +489,12 @@ def open_session(client: Any, url: str, headers: list[tuple[str, str]]) -> str |
     return session
 
 
-def call_tool(client: Any, url: str, headers: list[tuple[str, str]], tool: str, session: str | None) -> Any:
+def call_tool(
+    client: Any, url: str, headers: list[tuple[str, str]], tool: str, session: str | None, **arguments: Any
+) -> Any:
     extra = [("mcp-session-id", session)] if session else []
     return client.post(
         url,
-        json=rpc("tools/call", {"name": tool, "arguments": {}}, 2),
+        json=rpc("tools/call", {"name": tool, "arguments": arguments}, 2),
         headers=[*BASE_HEADERS.items(), *headers, *extra],
     )

@@ -394,17 +394,26 @@ def test_failures_are_counted_per_client(world: World) -> None:
 def test_usage_is_counted_per_key_and_tool(world: World) -> None:
     from code_scalpel.auth.keystore import KeyStore
 
-    headers = [("x-api-key", world.keys["security"])]
+    record, key = KeyStore(world.data_dir).create("usage", ["tools:read", "tools:security"])
+    headers = [("x-api-key", key)]
     with httpx.Client(timeout=10) as client:
         session = open_session(client, world.base + "/mcp", headers)
         for tool in ("analyze_code", "analyze_code", "security_scan"):
             assert call_tool(client, world.base + "/mcp", headers, tool, session).status_code == 200
+        assert (
+            call_tool(client, world.base + "/mcp", headers, "get_file_context", session, fail=True).status_code == 200
+        )
+        call_tool(client, world.base + "/mcp", headers, "no_such_tool", session)
+        assert call_tool(client, world.base + "/mcp", headers, "edit_file", session).status_code == 403
     world.setup.keystore.flush()
     store = KeyStore(world.data_dir)
-    usage = {u["tool"]: u["calls"] for u in store.usage(world.key_ids["security"])}
-    assert usage["analyze_code"] >= 2 and usage["security_scan"] >= 1
-    record = store.get(world.key_ids["security"])
-    assert record.last_used is not None and record.calls >= 3
+    usage = {u["tool"]: (u["calls"], u["errors"]) for u in store.usage(record.id)}
+    assert usage["analyze_code"] == (2, 0) and usage["security_scan"] == (1, 0)
+    assert usage["get_file_context"] == (1, 1)  # isError in the tool result
+    assert usage["edit_file"] == (1, 1)  # refused for want of tools:write
+    assert "no_such_tool" not in usage
+    stored = store.get(record.id)
+    assert stored.last_used is not None and (stored.calls, stored.errors) == (5, 2)
 
 
 def test_revocation_takes_effect_at_once(world: World, tmp_path: Path) -> None:

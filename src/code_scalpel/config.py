@@ -41,6 +41,8 @@ class ServerConfig:
     oauth_audience: str | None = None
     oauth_jwks_url: str | None = None
     oauth_introspection_url: str | None = None
+    #: Clock-skew allowance for exp/nbf, seconds.
+    oauth_leeway: float | None = None
     ssl_client_ca: str | None = None
     mtls_scope_map: str | None = None
     require_auth: bool = False

@@ -67,6 +67,8 @@ class OAuthSettings:
     scopes_supported: tuple[str, ...] = field(default=SCOPES)
 
     def __post_init__(self) -> None:
+        if not 0 <= self.leeway <= 300:
+            raise ValueError("--oauth-leeway must be between 0 and 300 seconds")
         bad = [a for a in self.algorithms if a not in ALGORITHMS]
         if bad:
             raise ValueError(f"algorithm(s) {', '.join(bad)} are not allowed; choose from {', '.join(ALGORITHMS)}")

@@ -138,6 +138,7 @@ def build_auth(config: Any, data_dir: str | Path | None) -> AuthSetup | None:
                     audience=getattr(config, "oauth_audience", None) or default_resource_url(config),
                     jwks_url=getattr(config, "oauth_jwks_url", None),
                     introspection_url=getattr(config, "oauth_introspection_url", None),
+                    **({"leeway": config.oauth_leeway} if getattr(config, "oauth_leeway", None) is not None else {}),
                 )
             except ValueError as exc:
                 raise InvalidArgument(str(exc)) from None

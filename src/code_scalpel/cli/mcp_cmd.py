@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     auth.add_argument("--oauth-jwks-url", metavar="URL", help="JWKS URL (default: from the issuer's metadata)")
     auth.add_argument("--oauth-introspection-url", metavar="URL", help="RFC 7662 endpoint for opaque tokens")
+    auth.add_argument("--oauth-leeway", type=float, metavar="SECONDS", help="clock skew allowed on exp/nbf (30)")
     auth.add_argument("--ssl-client-ca", metavar="FILE", help="CA bundle for client certificates (enables mTLS)")
     auth.add_argument("--mtls-scope-map", metavar="FILE", help="TOML mapping certificate identities to scopes")
     auth.add_argument(

@@ -27,6 +27,7 @@ from code_scalpel.http.middleware.authentication import send_auth_error
 
 #: Bodies larger than this are not inspected here (the body-size limit sits earlier in the stack).
 MAX_INSPECT_BYTES = 4 * 1024 * 1024
+_ERROR_MARKERS = (b'"isError":true', b'"isError": true', b'"error":{', b'"error": {')
 
 
 def _tool_calls(body: bytes) -> list[str]:
@@ -91,21 +92,28 @@ class ToolScopeMiddleware:
         if refusals:
             await self._refuse(send, principal, names, refusals)
             return
-        if names and self.on_call is not None:
-            send = self._counting(send, principal, names)
-        await self.app(scope, _replay(chunks, None, receive, more), send)
+        counted = [n for n in names if n in self.tool_scopes]  # unknown names would only bloat the usage table
+        if not counted or self.on_call is None:
+            await self.app(scope, _replay(chunks, None, receive, more), send)
+            return
+        # Usage: a call counts as an error when the answer is an HTTP error, a JSON-RPC error or a tool
+        # result with isError — looked for in the response as it streams by, never buffered.
+        failed = False
 
-    def _counting(self, send: Send, principal: Principal, names: list[str]) -> Send:
-        on_call = self.on_call
-        assert on_call is not None
-
-        async def counting_send(message: Message) -> None:
+        async def watching_send(message: Message) -> None:
+            nonlocal failed
             if message["type"] == "http.response.start":
-                for name in names:
-                    on_call(principal, name, message["status"] >= 400)
+                failed = failed or message["status"] >= 400
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                failed = failed or any(marker in chunk for marker in _ERROR_MARKERS)
             await send(message)
 
-        return counting_send
+        try:
+            await self.app(scope, _replay(chunks, None, receive, more), watching_send)
+        finally:
+            for name in counted:
+                self.on_call(principal, name, failed)
 
     async def _refuse(self, send: Send, principal: Principal, names: list[str], refusals: list[Any]) -> None:
         missing = sorted({s for r in refusals for s in r.missing_scopes}, key=SCOPES.index)
