@@ -281,3 +281,43 @@ def test_token_rotation_without_restart(tmp_path: Path) -> None:
             assert status(TOKEN_ALL) == 401
         assert server.process.poll() is None
         assert "token file reloaded" in server.stderr()
+
+
+async def test_stateless_protocol_with_credentials(tmp_path: Path) -> None:
+    """The 2026-07-28 protocol (no session): every request is authenticated and authorized on its own."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    data = tmp_path / "data"
+    key = create_key(data, "--name", "modern", "--scopes", "tools:read")["key"]
+    with http_server(tmp_path, "--auth", "apikey") as server:
+        async with httpx2.AsyncClient(headers={"X-API-Key": key}) as http:
+            async with Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client:
+                assert client.protocol_version == "2026-07-28"
+                result = await client.call_tool("get_capabilities", {})
+                assert not result.is_error
+        async with httpx2.AsyncClient(headers={"X-API-Key": key[:-1] + "x"}) as http:
+            with pytest.raises(Exception):  # noqa: B017 - the SDK wraps the 401 in its own error types
+                async with Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client:
+                    await client.call_tool("get_capabilities", {})
+
+
+async def test_sse_session_reused_by_another_principal_is_404(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    owner = create_key(data, "--name", "owner", "--scopes", "tools:read")["key"]
+    intruder = create_key(data, "--name", "intruder", "--scopes", "tools:read")["key"]
+    with http_server(tmp_path, "--auth", "apikey") as server:
+        with server.client() as client, client.stream("GET", "/sse", headers={"X-API-Key": owner}) as stream:
+            endpoint = None
+            lines = stream.iter_lines()  # kept referenced: a discarded iterator would close the stream
+            for line in lines:
+                if line.startswith("data: "):
+                    endpoint = line[len("data: ") :]
+                    break
+            assert endpoint and "session_id=" in endpoint
+            message = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+            with server.client() as other:
+                assert other.post(endpoint, json=message, headers={"X-API-Key": intruder}).status_code == 404
+                assert other.post(endpoint, json=message).status_code == 401
+                assert other.post(endpoint, json=message, headers={"X-API-Key": owner}).status_code == 202
