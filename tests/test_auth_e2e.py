@@ -292,11 +292,13 @@ async def test_stateless_protocol_with_credentials(tmp_path: Path) -> None:
     data = tmp_path / "data"
     key = create_key(data, "--name", "modern", "--scopes", "tools:read")["key"]
     with http_server(tmp_path, "--auth", "apikey") as server:
-        async with httpx2.AsyncClient(headers={"X-API-Key": key}) as http:
-            async with Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client:
-                assert client.protocol_version == "2026-07-28"
-                result = await client.call_tool("get_capabilities", {})
-                assert not result.is_error
+        async with (
+            httpx2.AsyncClient(headers={"X-API-Key": key}) as http,
+            Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client,
+        ):
+            assert client.protocol_version == "2026-07-28"
+            result = await client.call_tool("get_capabilities", {})
+            assert not result.is_error
         async with httpx2.AsyncClient(headers={"X-API-Key": key[:-1] + "x"}) as http:
             with pytest.raises(Exception):  # noqa: B017 - the SDK wraps the 401 in its own error types
                 async with Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client:
@@ -307,17 +309,20 @@ async def test_sse_session_reused_by_another_principal_is_404(tmp_path: Path) ->
     data = tmp_path / "data"
     owner = create_key(data, "--name", "owner", "--scopes", "tools:read")["key"]
     intruder = create_key(data, "--name", "intruder", "--scopes", "tools:read")["key"]
-    with http_server(tmp_path, "--auth", "apikey") as server:
-        with server.client() as client, client.stream("GET", "/sse", headers={"X-API-Key": owner}) as stream:
-            endpoint = None
-            lines = stream.iter_lines()  # kept referenced: a discarded iterator would close the stream
-            for line in lines:
-                if line.startswith("data: "):
-                    endpoint = line[len("data: ") :]
-                    break
-            assert endpoint and "session_id=" in endpoint
-            message = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-            with server.client() as other:
-                assert other.post(endpoint, json=message, headers={"X-API-Key": intruder}).status_code == 404
-                assert other.post(endpoint, json=message).status_code == 401
-                assert other.post(endpoint, json=message, headers={"X-API-Key": owner}).status_code == 202
+    with (
+        http_server(tmp_path, "--auth", "apikey") as server,
+        server.client() as client,
+        client.stream("GET", "/sse", headers={"X-API-Key": owner}) as stream,
+    ):
+        endpoint = None
+        lines = stream.iter_lines()  # kept referenced: a discarded iterator would close the stream
+        for line in lines:
+            if line.startswith("data: "):
+                endpoint = line[len("data: ") :]
+                break
+        assert endpoint and "session_id=" in endpoint
+        message = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        with server.client() as other:
+            assert other.post(endpoint, json=message, headers={"X-API-Key": intruder}).status_code == 404
+            assert other.post(endpoint, json=message).status_code == 401
+            assert other.post(endpoint, json=message, headers={"X-API-Key": owner}).status_code == 202
