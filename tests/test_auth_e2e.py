@@ -326,3 +326,34 @@ async def test_sse_session_reused_by_another_principal_is_404(tmp_path: Path) ->
             assert other.post(endpoint, json=message, headers={"X-API-Key": intruder}).status_code == 404
             assert other.post(endpoint, json=message).status_code == 401
             assert other.post(endpoint, json=message, headers={"X-API-Key": owner}).status_code == 202
+
+
+def test_key_management_over_http_needs_admin(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    admin = {"X-API-Key": create_key(data, "--name", "root", "--scopes", "admin")["key"]}
+    reader = {"X-API-Key": create_key(data, "--name", "reader", "--scopes", "tools:read")["key"]}
+    with http_server(tmp_path, "--auth", "apikey") as server, server.client() as client:
+        assert client.get("/admin/keys/").status_code == 401
+        refused = client.get("/admin/keys/", headers=reader)
+        assert refused.status_code == 403 and 'scope="admin"' in refused.headers["www-authenticate"]
+        assert client.post("/admin/keys/", headers=reader, json={"name": "x", "scopes": ["admin"]}).status_code == 403
+
+        created = client.post(
+            "/admin/keys/", headers=admin, json={"name": "ci", "scopes": ["tools:read"], "expires": "30d"}
+        )
+        assert created.status_code == 200
+        new = created.json()
+        assert {k["name"] for k in client.get("/admin/keys/", headers=admin).json()["keys"]} == {"root", "reader", "ci"}
+        assert new["key"] not in client.get("/admin/keys/", headers=admin).text
+        assert client.post("/mcp", json={}, headers={"X-API-Key": new["key"]}).status_code != 401
+
+        rotated = client.post(f"/admin/keys/{new['id']}/rotate", headers=admin, json={"grace": "1h"}).json()
+        assert rotated["replaces"]["id"] == new["id"] and rotated["key"] != new["key"]
+        assert client.delete(f"/admin/keys/{new['id']}", headers=admin).json()["revoked"] is True
+        assert client.post("/mcp", json={}, headers={"X-API-Key": new["key"]}).status_code == 401
+        assert client.get(f"/admin/keys/{rotated['id']}", headers=admin).json()["usage"] == []
+
+        assert client.get("/admin/keys/key_000000000000", headers=admin).status_code == 404
+        bad = client.post("/admin/keys/", headers=admin, json={"name": "x", "scopes": ["everything"]})
+        assert bad.status_code == 400 and "unknown scope" in bad.json()["error"]["message"]
+        assert client.post("/admin/keys/", headers=admin, content=b"not json").status_code == 400

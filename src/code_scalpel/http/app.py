@@ -69,6 +69,10 @@ def build_http_app(
         Mount(MESSAGES_PATH, app=sse.handle_post_message),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
     ]
+    if auth is not None and auth.keystore is not None:
+        from code_scalpel.http.admin_keys import admin_keys_app
+
+        routes.append(Mount("/admin/keys", app=admin_keys_app(auth.keystore, auth.chain.challenge)))
     bound = [config.host] if config.host not in ("0.0.0.0", "::") else []
     middleware = [
         # 1. Is this request for us at all (DNS rebinding)?
