@@ -8,13 +8,19 @@ is the median of its rounds, printed beside the unauthenticated baseline of
 the same run (plain HTTP for token/apikey/oauth, HTTPS for mTLS, since TLS
 itself is not the cost being measured).  Target: each method within 5%.
 
-Run: ``python bench/auth_bench.py [--rounds 7] [--calls 200]``
+The whole-server figures swing by ±10% on a shared 2-core machine, so the
+script also times the authentication stack alone, in process (the ASGI
+middlewares around a no-op app, same request as above), and prints its cost
+per request as a share of the measured unauthenticated round trip.
+
+Run: ``python bench/auth_bench.py [--rounds 15] [--calls 100]``
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import socket
@@ -104,8 +110,8 @@ class Caller:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=100)
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
@@ -164,6 +170,7 @@ def main() -> int:
             random.shuffle(order)
             for name in order:
                 rates[name].append(callers[name].round(args.calls))
+        stack_costs = in_process_costs(root, token_file, api_key, issuer, client_cert.decode())
 
     median = {name: statistics.median(values) for name, values in rates.items()}
     baseline_of = {"token": "none", "apikey": "none", "oauth": "none", "mtls": "https-none"}
@@ -176,7 +183,74 @@ def main() -> int:
             print(f"{name:12} {median[name]:9.0f} {base:10.0f} {ratio:7.3f} {(1 - ratio) * 100:6.1f}%")
         else:
             print(f"{name:12} {median[name]:9.0f} {'(baseline)':>10}")
+    round_trip_us = 1e6 / median["none"]
+    print(f"\nauthentication stack alone, in process (us per request; share of a {round_trip_us:.0f} us round trip)")
+    for name, cost in stack_costs.items():
+        print(f"{name:12} {cost:9.1f} us {cost / round_trip_us * 100:6.2f}%")
     return 0
+
+
+def in_process_costs(root: Path, token_file: Path, api_key: str, issuer: AuthorizationServer, cert_pem: str):
+    """Per-request cost of the middlewares (metadata, authentication, tool scopes) minus a bare no-op app."""
+    import asyncio
+
+    from code_scalpel.auth.setup import build_auth, wrap_app
+    from code_scalpel.config import ServerConfig
+
+    audience = "http://127.0.0.1:8080/mcp"
+    body = json.dumps(CALL).encode()
+
+    async def noop(scope, receive, send) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    def stack(methods: str, **config) -> object:
+        cfg = ServerConfig(transport="streamable-http", auth=methods, token_file=str(token_file),
+                           oauth_issuer=issuer.issuer, oauth_audience=audience, **config)  # fmt: skip
+        if "mtls" in methods:
+            cfg.ssl_cert, cfg.ssl_client_ca, cfg.mtls_scope_map = "x", str(root / "ca.pem"), str(root / "map.toml")
+        setup = build_auth(cfg, root / "data")
+        return wrap_app(noop, setup, {"get_capabilities": "tools:read"})
+
+    jwt = issuer.mint(aud=audience, scope="tools:read", exp=int(time.time()) + 3600)
+    cases = {
+        "none": (noop, []),
+        "token": (stack("token"), [(b"authorization", f"Bearer {TOKEN_READ}".encode())]),
+        "apikey": (stack("apikey"), [(b"x-api-key", api_key.encode())]),
+        "oauth": (stack("oauth"), [(b"authorization", f"Bearer {jwt}".encode())]),
+        "mtls": (stack("mtls"), []),
+    }
+
+    tls = {"tls": {"client_cert_chain": [cert_pem]}}
+
+    async def run(app, headers, n: int) -> float:
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message) -> None:
+            if message["type"] == "http.response.start" and message["status"] != 200:
+                raise RuntimeError(f"refused: {message['status']}")
+
+        start = time.perf_counter()
+        for _ in range(n):
+            scope = {"type": "http", "method": "POST", "path": "/mcp", "query_string": b"", "client": ("127.0.0.1", 1),
+                     "headers": [(b"content-type", b"application/json"), *headers], "state": {},
+                     "extensions": tls if app is cases["mtls"][0] else {}}  # fmt: skip
+            await app(scope, receive, send)
+        return (time.perf_counter() - start) / n * 1e6
+
+    async def main() -> dict[str, float]:
+        timings: dict[str, list[float]] = {name: [] for name in cases}
+        for app, headers in cases.values():
+            await run(app, headers, 200)  # warm-up (JWKS fetch)
+        for _ in range(7):
+            for name, (app, headers) in cases.items():
+                timings[name].append(await run(app, headers, 2000))
+        base = statistics.median(timings.pop("none"))
+        return {name: statistics.median(values) - base for name, values in timings.items()}
+
+    return asyncio.run(main())
 
 
 if __name__ == "__main__":
