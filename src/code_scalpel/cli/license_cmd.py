@@ -17,7 +17,9 @@ def _add_license_flags(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("license", help="show or verify the license", description=__doc__)
+    p = subparsers.add_parser(
+        "license", help="show or verify the license", description="Which license is in force, and why."
+    )
     sub = p.add_subparsers(dest="license_command", required=True, metavar="ACTION")
 
     show = sub.add_parser("show", help="the license in force: tier, customer, expiry, features, file, validity")
