@@ -14,10 +14,9 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from abuse_helpers import FakeBearerAuth, echo_app  # noqa: E402
-
-from code_scalpel.http.middleware.client_address import ClientAddressMiddleware  # noqa: E402
-from code_scalpel.http.middleware.rate_limit import (  # noqa: E402
+from abuse_helpers import FakeBearerAuth, echo_app
+from code_scalpel.http.middleware.client_address import ClientAddressMiddleware
+from code_scalpel.http.middleware.rate_limit import (
     AuthFailureThrottle,
     RateLimiter,
     RateLimitMiddleware,

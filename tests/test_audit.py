@@ -4,6 +4,7 @@ and the HTTP middleware writing one line per auth decision and per tool call."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from abuse_helpers import FakeBearerAuth, echo_app, serve, tool_call
 
+from abuse_helpers import FakeBearerAuth, echo_app, serve, tool_call
 from code_scalpel.audit import GENESIS, AuditLog, verify_files
 from code_scalpel.audit.verify import rotation_set
 from code_scalpel.http.middleware.audit import AuditMiddleware
@@ -104,7 +105,7 @@ def test_chain_survives_rotation_and_restart(tmp_path: Path) -> None:
     result = verify_files(files)
     assert result.ok and result.lines == 40
     # The first line of each newer file carries the hash of the last line of the older one.
-    for older, newer in zip(files, files[1:], strict=False):
+    for older, newer in itertools.pairwise(files):
         assert json.loads(lines(newer)[0])["prev"] == hashlib.sha256(lines(older)[-1].encode()).hexdigest()
     # A restarted writer continues the chain.
     write_log(path, 3, max_bytes=1500, backups=50).close()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from abuse_helpers import FakeBearerAuth, echo_app, serve
 
+from abuse_helpers import FakeBearerAuth, echo_app, serve
 from code_scalpel.auth.signing import HEADER_NONCE, HEADER_TIMESTAMP, load_signing_secrets, sign_request
 from code_scalpel.http.middleware.rate_limit import AuthFailureThrottle, RateLimiter, RateLimitSettings
 from code_scalpel.http.middleware.signing import MemoryNonceStore, RedisNonceStore, SignatureMiddleware

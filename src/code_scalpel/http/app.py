@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from code_scalpel import __version__
 from code_scalpel.config import ServerConfig
+from code_scalpel.http.abuse_stack import build_abuse_controls
 from code_scalpel.http.middleware.body_limit import BodyLimitMiddleware
 from code_scalpel.http.middleware.host_origin import HostOriginMiddleware
 from code_scalpel.server.runtime import Runtime
@@ -58,7 +59,15 @@ def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) 
         Route("/healthz", endpoint=healthz, methods=["GET"]),
     ]
     bound = [config.host] if config.host not in ("0.0.0.0", "::") else []
+    controls = build_abuse_controls(
+        config,
+        runtime.tools,
+        runtime.data_dir,
+        sessions=lambda: len(getattr(sessions, "_server_instances", {})),
+    )
     middleware = [
+        # 0. Request id, the real client address (trusted proxies), metrics: before anything can refuse.
+        *controls.edge(),
         # 1. Is this request for us at all (DNS rebinding)?
         Middleware(
             HostOriginMiddleware,
@@ -67,5 +76,10 @@ def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) 
         ),
         # 2. Refuse oversized bodies before anything buffers them.
         Middleware(BodyLimitMiddleware, max_bytes=max_body),
+        # 3. IP allow/deny lists, the audit log, the failed-authentication throttle.
+        *controls.before_auth(),
+        # 4. (authentication goes here)
+        # 5. Signed requests, rate limits, /metrics for admin credentials.
+        *controls.after_auth(),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -51,6 +51,13 @@ class CallGuard:
         self.default_budget = default_budget
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], max_concurrent: int) -> CallGuard:
+        """From the config file's ``[rate_limits]`` table: ``tool_budgets`` and ``default_budget`` (seconds)."""
+        budgets = {str(k): float(v) for k, v in (table.get("tool_budgets") or {}).items()}
+        default = table.get("default_budget", DEFAULT_BUDGET_SECONDS)
+        return cls(max_concurrent=max_concurrent, budgets=budgets, default_budget=float(default) if default else None)
 
     def max_for(self, principal: Principal) -> int:
         return self._max(principal) if callable(self._max) else self._max

@@ -44,10 +44,12 @@ def check_binding(config: ServerConfig) -> None:
 
 
 def build_runtime(config: ServerConfig) -> Runtime:
+    from code_scalpel.server.call_guard import CallGuard
     from code_scalpel.tools.registry import all_tools
 
     limits = DEFAULT_LIMITS.with_overrides(config.limits) if config.limits else DEFAULT_LIMITS
     return Runtime(
+        call_guard=CallGuard.from_table(config.rate_limits or {}, limits.max_concurrent_calls),
         sandbox=Sandbox(config.roots),
         tools=all_tools(),
         data_dir=resolve_data_dir(config.data_dir),
@@ -60,7 +62,7 @@ def build_runtime(config: ServerConfig) -> Runtime:
 def launch(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
-        configure_logging(config.effective_log_level)
+        configure_logging(config.effective_log_level, config.log_format)
         check_binding(config)
         if bool(config.ssl_cert) != bool(config.ssl_key):
             raise InvalidArgument("--ssl-cert and --ssl-key go together; pass both or neither")
@@ -120,6 +122,9 @@ def serve_http(config: ServerConfig, runtime: Runtime) -> int:
         server_header=False,
         ssl_context_factory=(lambda _cfg, _default: ssl_context) if ssl_context else None,
         timeout_graceful_shutdown=5,
+        # Off: uvicorn would trust X-Forwarded-For from 127.0.0.1 and take even its leftmost/garbage entry;
+        # ClientAddressMiddleware (--trusted-proxy) is the one place that decides who the client is.
+        proxy_headers=False,
     )
     scheme = "https" if ssl_context else "http"
     log.info("Code Scalpel serving %s://%s:%d/mcp (and /sse)", scheme, config.host, config.port)

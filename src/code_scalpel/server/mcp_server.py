@@ -105,7 +105,11 @@ def build_server(runtime: Runtime) -> Server[Any]:
         tool_ctx.progress = progress
 
         try:
-            result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
+            if runtime.call_guard is not None:
+                principal = tool_ctx.principal
+                result = await runtime.call_guard.run(principal, spec.name, tool_ctx, lambda: spec.run(args, tool_ctx))
+            else:
+                result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
         except ScalpelError as exc:
             log.info("tool %s refused: %s", spec.name, exc.code)
             return _error_result(exc, tool_ctx.stamp)

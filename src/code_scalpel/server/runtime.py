@@ -16,6 +16,7 @@ from code_scalpel import __version__
 from code_scalpel.auth.principal import Principal
 from code_scalpel.errors import NotAllowed
 from code_scalpel.sandbox import Sandbox
+from code_scalpel.server.call_guard import CallGuard
 from code_scalpel.tool_limits import DEFAULT_LIMITS, ToolLimits
 from code_scalpel.tools.base import ToolContext, ToolSpec
 from code_scalpel.tools.policy import ToolPolicy
@@ -31,6 +32,8 @@ class Runtime:
     policies: list[ToolPolicy] = field(default_factory=list)
     limits_provider: Callable[[], ToolLimits] = lambda: DEFAULT_LIMITS
     stamp_provider: Callable[[], dict[str, Any]] = dict
+    #: Per-principal concurrency and per-tool time budgets (server/call_guard.py); None runs calls unguarded.
+    call_guard: CallGuard | None = None
     #: Extra sections for get_capabilities (licensing adds its own), each a ``() -> dict``.
     capability_sections: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 

@@ -4,7 +4,8 @@ Placed after the request id and client address, before the IP filter and
 authentication, so it sees every outcome: refused (IP filter, throttle),
 denied (401/403), rate limited (429) or answered.  A ``tools/call`` produces
 one ``tool_call`` line per call (its outcome read from the JSON-RPC answer);
-any other request produces one ``auth`` line.  Long-lived GET streams are
+any other request produces one ``auth`` line.  With no log (``audit=None``)
+it still works out tool outcomes for the metrics.  Long-lived GET streams are
 logged when they open, everything else when the response is complete.
 
 Never logged: credentials (the principal's public id only), code bodies (an
@@ -91,7 +92,9 @@ def parse_answers(body: bytes, content_type: str) -> dict[Any, dict[str, Any]]:
 
 
 class AuditMiddleware:
-    def __init__(self, app: ASGIApp, audit: AuditLog, exempt_paths: Iterable[str] = ("/healthz", "/metrics")) -> None:
+    def __init__(
+        self, app: ASGIApp, audit: AuditLog | None, exempt_paths: Iterable[str] = ("/healthz", "/metrics")
+    ) -> None:
         self.app = app
         self.audit = audit
         self.exempt = frozenset(exempt_paths)
@@ -134,7 +137,7 @@ class AuditMiddleware:
                     streaming,
                 )
             except Exception:  # the audit must never take a request down; but say so loudly
-                log.exception("could not write the audit log %s", self.audit.path)
+                log.exception("could not write the audit log %s", getattr(self.audit, "path", None))
 
         async def audited_send(message: Message) -> None:
             nonlocal status, content_type, www_auth, bytes_out, kept_size
@@ -195,6 +198,8 @@ class AuditMiddleware:
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), bytes_in=bytes_in, bytes_out=bytes_out
             )
         if not calls:
+            if self.audit is None:
+                return
             self.audit.write(
                 {"event": "auth", "method": scope.get("method"), "path": clean(scope.get("path"), 256), **base}
             )
@@ -204,6 +209,8 @@ class AuditMiddleware:
         for call in calls:
             outcome = tool_outcome(status, state, answers, call.request_id)
             outcomes.append((call.name, outcome))
+            if self.audit is None:
+                continue  # no audit file: the outcomes are still wanted by the metrics
             self.audit.write(
                 {
                     "event": "tool_call",

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextvars import ContextVar
 
 from code_scalpel.http.responses import ASGIApp, Message, Receive, Scope, Send, header, state_of
 
 HEADER = b"x-request-id"
+#: The id of the request being served, for log lines written anywhere below this middleware.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 _SANE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+=-]{0,127}$")
 
 
@@ -36,6 +39,7 @@ class RequestIdMiddleware:
         incoming = header(scope, HEADER) if self.trust_incoming else None
         request_id = accept_request_id(incoming)
         state_of(scope)["request_id"] = request_id
+        token = current_request_id.set(request_id)
         raw = request_id.encode()
 
         async def send_with_id(message: Message) -> None:
@@ -45,4 +49,7 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)
