@@ -24,7 +24,7 @@ from code_scalpel.audit.log import AuditLog
 from code_scalpel.auth.signing import load_signing_secrets
 from code_scalpel.config import ServerConfig
 from code_scalpel.http.middleware.audit import AuditMiddleware
-from code_scalpel.http.middleware.client_address import ClientAddressMiddleware
+from code_scalpel.http.middleware.client_address import ClientAddressMiddleware, parse_networks
 from code_scalpel.http.middleware.ip_filter import IPFilterMiddleware
 from code_scalpel.http.middleware.metrics import Metrics, MetricsEndpoint, MetricsMiddleware
 from code_scalpel.http.middleware.rate_limit import (
@@ -125,6 +125,10 @@ def build_abuse_controls(
     sessions: Callable[[], int] | None = None,
 ) -> AbuseControls:
     """``key_secrets``: the key store's ``secret_for(key_id)`` for per-key signing secrets, when auth has one."""
+    # Starlette builds middlewares on the first request; check their settings now, so a typo stops the start.
+    parse_networks(config.trusted_proxy, "--trusted-proxy")
+    parse_networks(config.allow_ip, "--allow-ip")
+    parse_networks(config.deny_ip, "--deny-ip")
     limiter = RateLimiter(rate_limit_settings(config, tools))
     file_secrets = load_signing_secrets(config.signing_secrets) if config.signing_secrets else None
     if config.require_signature and not file_secrets and key_secrets is None:

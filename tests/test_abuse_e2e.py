@@ -1,0 +1,114 @@
+"""The whole abuse-control stack through the real server (`codescalpel mcp`) and the official MCP client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp.shared.exceptions import MCPError
+from support import free_port, http_server, mcp_session, run_cli
+
+pytestmark = pytest.mark.anyio
+
+INIT = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}  # fmt: skip
+ACCEPT = {"Accept": "application/json, text/event-stream"}
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "server.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("kind", "path"), [("http", "/mcp"), ("sse", "/sse")])
+async def test_audit_metrics_request_id_through_the_real_server(tmp_path: Path, kind: str, path: str) -> None:
+    with http_server(tmp_path, "--log-format", "json") as server:
+        async with mcp_session(kind, server.base_url + path) as session:
+            ok = await session.call_tool("get_capabilities", {})
+            assert not ok.is_error
+            # Unknown arguments are a JSON-RPC error; they are still audited (digest and paths only).
+            for arguments in ({"file_path": "mod.py"}, {"code": "SECRET_CODE_BODY = 1\n"}):
+                with pytest.raises(MCPError):
+                    await session.call_tool("get_capabilities", arguments)
+        with server.client() as client:
+            r = client.get("/healthz")
+            assert len(r.headers["x-request-id"]) == 32
+            metrics = client.get("/metrics")
+        stderr = server.stderr()
+    assert metrics.status_code == 200
+    text = metrics.text
+    assert 'codescalpel_tool_calls_total{outcome="ok",tool="get_capabilities"}' in text or kind == "sse"
+    assert "codescalpel_http_requests_total" in text and "codescalpel_http_request_duration_seconds" in text
+    assert "codescalpel_active_sessions" in text
+    audit = tmp_path / "data" / "audit.log"
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    calls = [r for r in records if r["event"] == "tool_call"]
+    assert [c["tool"] for c in calls] == ["get_capabilities"] * 3
+    assert calls[1]["args"]["paths"] == {"file_path": "mod.py"}
+    assert calls[2]["args"]["keys"] == ["code"]
+    if kind == "http":
+        assert [c["outcome"] for c in calls] == ["ok", "error", "error"]
+    else:
+        assert {c["outcome"] for c in calls} == {"accepted"}  # the answer travels on the SSE stream
+    assert "SECRET_CODE_BODY" not in audit.read_text()
+    assert all(r["client_ip"] == "127.0.0.1" and r["request_id"] for r in records)
+    verify = run_cli("audit", "verify", str(audit))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    # --log-format json: every stderr line is one JSON object.
+    for line in filter(None, stderr.splitlines()):
+        assert isinstance(json.loads(line), dict), line
+
+
+async def test_rate_limit_429_through_the_real_server(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[rate_limits]\nanonymous = "4/minute"\n')
+    with http_server(tmp_path, "--config", str(config)) as server, server.client() as client:
+        statuses = [client.post("/mcp", json=INIT, headers=ACCEPT) for _ in range(6)]
+        health = client.get("/healthz")
+    assert [r.status_code for r in statuses] == [200] * 4 + [429] * 2
+    assert all("ratelimit-policy" in r.headers for r in statuses)
+    refused = statuses[-1]
+    retry = int(refused.headers["retry-after"])
+    assert 1 <= retry <= 60
+    assert refused.json()["error"]["data"]["retry_after"] == retry and refused.json()["id"] == 1
+    assert health.status_code == 200
+
+
+async def test_trusted_proxy_and_ip_filter_through_the_real_server(tmp_path: Path) -> None:
+    args = ("--trusted-proxy", "127.0.0.1", "--deny-ip", "198.51.100.0/24")
+    with http_server(tmp_path, *args) as server, server.client() as client:
+        denied = client.post("/mcp", json=INIT, headers={**ACCEPT, "X-Forwarded-For": "198.51.100.4"})
+        spoof = client.post("/mcp", json=INIT, headers={**ACCEPT, "X-Forwarded-For": "198.51.100.4, 203.0.113.1"})
+        metrics_via_proxy = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.1"})
+    assert denied.status_code == 403 and "not permitted" in denied.text
+    assert spoof.status_code == 200  # the rightmost untrusted hop is the client, not the spoofed leftmost
+    # A remote client behind the proxy is not loopback: /metrics needs an admin credential then.
+    assert metrics_via_proxy.status_code == 403
+
+
+async def test_bad_abuse_settings_refuse_to_start(tmp_path: Path) -> None:
+    cases = [
+        (["--rate-limit", "lots"], "limits notation"),
+        (["--trusted-proxy", "10.0.0.0/33"], "--trusted-proxy"),
+        (["--rate-limit-storage", "mongodb://x"], "memory:// or redis://"),
+        (["--require-signature"], "--signing-secrets"),
+        (["--allow-ip", "nope"], "--allow-ip"),
+        (["--log-format", "xml"], "invalid choice"),
+    ]
+    for extra, message in cases:
+        r = run_cli(
+            "mcp",
+            "--transport",
+            "streamable-http",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path / "d"),
+            *extra,
+        )
+        assert r.returncode == 2, (extra, r.stderr)
+        assert message in r.stderr and "Traceback" not in r.stderr
