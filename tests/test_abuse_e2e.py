@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
+
 from support import free_port, http_server, mcp_session, run_cli
 
 pytestmark = pytest.mark.anyio
