@@ -1,0 +1,159 @@
+"""Throughput of tools/call over Streamable HTTP: the whole abuse-control stack against the bare server.
+
+Two server processes run the same core app on 127.0.0.1; one without the
+abuse-control layers (and without the call guard), one with all of them:
+request id, client address (trusted proxy), metrics, IP filter, audit log
+(written to disk, hash-chained), failed-auth throttle, signature check,
+rate limit (memory store, a limit high enough never to refuse) and the call
+guard.  Rounds alternate between the two, so noise hits both alike; the best
+round of each is compared.  Target: the stack keeps >= 85% of bare throughput.
+
+Authentication (issue 4) is not in this branch; once it is merged its layer
+sits inside ``build_http_app`` and this bench measures it too.
+
+Run: ``python bench/stack_bench.py [--requests 1500] [--concurrency 8] [--rounds 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def serve(mode: str, data_dir: str) -> None:
+    """Child process: build the app as `codescalpel mcp` would, optionally without the abuse layers."""
+    import uvicorn
+
+    import code_scalpel.http.app as app_module
+    from code_scalpel.config import ServerConfig
+    from code_scalpel.server.launch import build_runtime
+    from code_scalpel.server.mcp_server import build_server
+
+    config = ServerConfig(
+        transport="streamable-http",
+        data_dir=data_dir,
+        root=[data_dir],
+        log_level="WARNING",
+        trusted_proxy=["10.0.0.0/8"],
+        allow_ip=["127.0.0.0/8"],
+        rate_limits={"default": "10000000/minute", "anonymous": "10000000/minute"},
+    )
+    runtime = build_runtime(config)
+    if mode == "bare":
+        real = app_module.build_abuse_controls
+
+        def no_controls(*args: object, **kwargs: object) -> object:
+            controls = real(*args, **kwargs)  # type: ignore[arg-type]
+            controls.edge = controls.before_auth = controls.after_auth = list  # type: ignore[method-assign]
+            return controls
+
+        app_module.build_abuse_controls = no_controls  # type: ignore[assignment]
+        runtime.call_guard = None
+    app = app_module.build_http_app(config, runtime, build_server(runtime))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", log_config=None, proxy_headers=False, access_log=False)
+    ).run(sockets=[sock])
+
+
+async def session(client: httpx.AsyncClient, url: str) -> dict[str, str]:
+    init = {
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "b", "version": "1"}},
+    }  # fmt: skip
+    r = await client.post(url, json=init, headers=ACCEPT)
+    r.raise_for_status()
+    headers = {**ACCEPT, "Mcp-Session-Id": r.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-06-18"}
+    await client.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+    return headers
+
+
+async def measure(url: str, requests: int, concurrency: int) -> float:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        headers = await session(client, url)
+
+        def body(rid: int) -> bytes:
+            # Ids must be unique within a session: the SDK routes each answer by its request id.
+            call = {"name": "get_capabilities", "arguments": {}}
+            return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": call}).encode()
+
+        counter = iter(range(1000, 1000 + requests))
+        failures = 0
+
+        async def worker() -> None:
+            nonlocal failures
+            for rid in counter:
+                r = await client.post(url, content=body(rid), headers=headers)
+                if r.status_code != 200 or b'"result"' not in r.content:
+                    failures += 1
+
+        for rid in range(1, 21):  # warm-up
+            await client.post(url, content=body(rid), headers=headers)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise RuntimeError(f"{failures} failed calls against {url}")
+        return requests / elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve", choices=("bare", "full"), help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.data_dir)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        procs, urls = {}, {}
+        try:
+            for mode in ("bare", "full"):
+                data = Path(tmp) / mode
+                data.mkdir()
+                proc = subprocess.Popen(
+                    [sys.executable, __file__, "--serve", mode, "--data-dir", str(data)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                procs[mode] = proc
+                urls[mode] = f"http://127.0.0.1:{int(proc.stdout.readline())}/mcp"  # type: ignore[union-attr]
+            time.sleep(0.5)
+            best = {"bare": 0.0, "full": 0.0}
+            for round_no in range(1, args.rounds + 1):
+                for mode in ("bare", "full") if round_no % 2 else ("full", "bare"):
+                    rate = asyncio.run(measure(urls[mode], args.requests, args.concurrency))
+                    best[mode] = max(best[mode], rate)
+                    print(f"round {round_no} {mode:>4}: {rate:8.0f} calls/s")
+            audit = Path(tmp) / "full" / "audit.log"
+            lines = len(audit.read_text().splitlines()) if audit.exists() else 0
+        finally:
+            for proc in procs.values():
+                proc.terminate()
+                proc.wait(10)
+    ratio = best["full"] / best["bare"]
+    print(f"bare server      : {best['bare']:8.0f} tools/call per s (best of {args.rounds})")
+    print(f"full abuse stack : {best['full']:8.0f} tools/call per s  ({lines} audit lines written)")
+    print(f"ratio            : {ratio:.1%} of bare (target >= 85%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
