@@ -112,3 +112,53 @@ async def test_bad_abuse_settings_refuse_to_start(tmp_path: Path) -> None:
         )
         assert r.returncode == 2, (extra, r.stderr)
         assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def create_key(tmp_path: Path, name: str, *scopes: str) -> dict:
+    r = run_cli("keys", "create", "--data-dir", str(tmp_path / "data"), "--name", name, "--scopes", *scopes, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+async def test_with_real_api_keys(tmp_path: Path) -> None:
+    """Per-credential limits, the failed-auth throttle and the audit log over the real authentication layer."""
+    alice = create_key(tmp_path, "alice", "tools:read")
+    bob = create_key(tmp_path, "bob", "tools:read")
+    admin = create_key(tmp_path, "ops", "admin")
+    config = write_config(tmp_path, '[rate_limits]\nauth_failures = "3/minute"\n')
+    args = ("--auth", "apikey", "--rate-limit", "8/minute", "--config", str(config), "--trusted-proxy", "127.0.0.1")
+    with http_server(tmp_path, *args) as server:
+        async with mcp_session("http", server.base_url + "/mcp", headers={"X-API-Key": alice["key"]}) as session:
+            assert not (await session.call_tool("get_capabilities", {})).is_error
+        with server.client() as client:
+            as_bob = {**ACCEPT, "X-API-Key": bob["key"]}
+            statuses = [client.post("/mcp", json=INIT, headers=as_bob).status_code for _ in range(10)]
+            over = client.post("/mcp", json=INIT, headers=as_bob)
+            remote = {"X-Forwarded-For": "203.0.113.50"}
+            guesses = [
+                client.post("/mcp", json=INIT, headers={**ACCEPT, **remote, "X-API-Key": "csk_wrong_" + "a" * 40})
+                for _ in range(4)
+            ]
+            locked = client.post("/mcp", json=INIT, headers={**ACCEPT, **remote, "X-API-Key": admin["key"]})
+            metrics_user = client.get(
+                "/metrics", headers={"X-Forwarded-For": "203.0.113.52", "X-API-Key": alice["key"]}
+            )
+            metrics_admin = client.get(
+                "/metrics", headers={"X-Forwarded-For": "203.0.113.51", "X-API-Key": admin["key"]}
+            )
+    assert statuses == [200] * 8 + [429] * 2  # bob's own quota, untouched by alice's session
+    assert over.status_code == 429 and over.headers["ratelimit-policy"] == '"principal";q=8;w=60'
+    assert "for this credential" in over.json()["error"]["message"]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+    assert locked.status_code == 429  # the right key from a locked-out address waits too
+    assert metrics_user.status_code == 403 and metrics_admin.status_code == 200
+    assert 'codescalpel_auth_failures_total{reason="invalid_token"} 3.0' in metrics_admin.text
+    assert "codescalpel_rate_limited_requests_total" in metrics_admin.text
+    log_text = (tmp_path / "data" / "audit.log").read_text()
+    assert alice["key"] not in log_text and admin["key"] not in log_text and "csk_wrong_" not in log_text
+    records = [json.loads(line) for line in log_text.splitlines()]
+    call = next(r for r in records if r["event"] == "tool_call")
+    assert call["principal"] == {"method": "apikey", "id": alice["id"]} and call["outcome"] == "ok"
+    denied = [r for r in records if r["auth"] == "denied"]
+    assert len(denied) == 3 and all(r["client_ip"] == "203.0.113.50" for r in denied)
+    assert run_cli("audit", "verify", str(tmp_path / "data" / "audit.log")).returncode == 0
