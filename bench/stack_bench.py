@@ -1,15 +1,13 @@
 """Throughput of tools/call over Streamable HTTP: the whole abuse-control stack against the bare server.
 
-Two server processes run the same core app on 127.0.0.1; one without the
-abuse-control layers (and without the call guard), one with all of them:
-request id, client address (trusted proxy), metrics, IP filter, audit log
-(written to disk, hash-chained), failed-auth throttle, signature check,
-rate limit (memory store, a limit high enough never to refuse) and the call
-guard.  Rounds alternate between the two, so noise hits both alike; the best
-round of each is compared.  Target: the stack keeps >= 85% of bare throughput.
-
-Authentication (issue 4) is not in this branch; once it is merged its layer
-sits inside ``build_http_app`` and this bench measures it too.
+Two server processes run the same core app on 127.0.0.1; one bare (no
+authentication, no abuse-control layers, no call guard), one with the whole
+stack: request id, client address (trusted proxy), metrics, IP filter, audit
+log (written to disk, hash-chained), failed-auth throttle, API-key
+authentication and tool scopes, signature check, rate limit (memory store, a
+limit high enough never to refuse) and the call guard.  Rounds alternate
+between the two, so noise hits both alike; the best round of each is compared.
+Target: the stack keeps >= 85% of bare throughput.
 
 Run: ``python bench/stack_bench.py [--requests 1500] [--concurrency 8] [--rounds 3]``
 """
@@ -36,6 +34,7 @@ def serve(mode: str, data_dir: str) -> None:
     import uvicorn
 
     import code_scalpel.http.app as app_module
+    from code_scalpel.auth.setup import build_auth
     from code_scalpel.config import ServerConfig
     from code_scalpel.server.launch import build_runtime
     from code_scalpel.server.mcp_server import build_server
@@ -48,8 +47,10 @@ def serve(mode: str, data_dir: str) -> None:
         trusted_proxy=["10.0.0.0/8"],
         allow_ip=["127.0.0.0/8"],
         rate_limits={"default": "10000000/minute", "anonymous": "10000000/minute"},
+        auth=None if mode == "bare" else "apikey",
     )
     runtime = build_runtime(config)
+    auth = build_auth(config, runtime.data_dir) if mode == "full" else None
     if mode == "bare":
         real = app_module.build_abuse_controls
 
@@ -60,7 +61,7 @@ def serve(mode: str, data_dir: str) -> None:
 
         app_module.build_abuse_controls = no_controls  # type: ignore[assignment]
         runtime.call_guard = None
-    app = app_module.build_http_app(config, runtime, build_server(runtime))
+    app = app_module.build_http_app(config, runtime, build_server(runtime), auth)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
@@ -81,9 +82,10 @@ async def session(client: httpx.AsyncClient, url: str) -> dict[str, str]:
     return headers
 
 
-async def measure(url: str, requests: int, concurrency: int) -> float:
+async def measure(url: str, requests: int, concurrency: int, key: str | None) -> float:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    auth = {"X-API-Key": key} if key else {}
+    async with httpx.AsyncClient(limits=limits, timeout=30, headers=auth) as client:
         headers = await session(client, url)
 
         def body(rid: int) -> bytes:
@@ -125,9 +127,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         procs, urls = {}, {}
         try:
+            keys: dict[str, str | None] = {"bare": None}
             for mode in ("bare", "full"):
                 data = Path(tmp) / mode
                 data.mkdir()
+                if mode == "full":
+                    created = subprocess.run(
+                        [sys.executable, "-m", "code_scalpel", "keys", "create", "--data-dir", str(data),
+                         "--name", "bench", "--scopes", "tools:read", "--json"],
+                        capture_output=True, text=True, check=True,
+                    )  # fmt: skip
+                    keys["full"] = json.loads(created.stdout)["key"]
                 proc = subprocess.Popen(
                     [sys.executable, __file__, "--serve", mode, "--data-dir", str(data)],
                     stdout=subprocess.PIPE,
@@ -136,21 +146,24 @@ def main() -> int:
                 procs[mode] = proc
                 urls[mode] = f"http://127.0.0.1:{int(proc.stdout.readline())}/mcp"  # type: ignore[union-attr]
             time.sleep(0.5)
+            # Sanity: the full server really authenticates (and the bare one does not).
+            assert httpx.post(urls["full"], json={}, headers=ACCEPT).status_code == 401
             best = {"bare": 0.0, "full": 0.0}
             for round_no in range(1, args.rounds + 1):
                 for mode in ("bare", "full") if round_no % 2 else ("full", "bare"):
-                    rate = asyncio.run(measure(urls[mode], args.requests, args.concurrency))
+                    rate = asyncio.run(measure(urls[mode], args.requests, args.concurrency, keys[mode]))
                     best[mode] = max(best[mode], rate)
                     print(f"round {round_no} {mode:>4}: {rate:8.0f} calls/s")
             audit = Path(tmp) / "full" / "audit.log"
-            lines = len(audit.read_text().splitlines()) if audit.exists() else 0
+            records = [json.loads(line) for line in audit.read_text().splitlines()] if audit.exists() else []
+            lines = sum(1 for r in records if (r.get("principal") or {}).get("method") == "apikey")
         finally:
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(10)
     ratio = best["full"] / best["bare"]
     print(f"bare server      : {best['bare']:8.0f} tools/call per s (best of {args.rounds})")
-    print(f"full abuse stack : {best['full']:8.0f} tools/call per s  ({lines} audit lines written)")
+    print(f"full abuse stack : {best['full']:8.0f} tools/call per s  ({lines} audit lines by the API key)")
     print(f"ratio            : {ratio:.1%} of bare (target >= 85%)")
     return 0
 

@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -52,10 +53,13 @@ def test_exactly_n_per_window_per_key_then_429() -> None:
     app, _ = build(RateLimitSettings(default=f"{n}/minute"))
     keys = [f"k{uuid.uuid4().hex[:8]}" for _ in range(3)]
     results: dict[str, list[httpx.Response]] = {k: [] for k in keys}
+    sent: dict[str, list[tuple[float, float]]] = {k: [] for k in keys}  # (before, after) each request
     with serve(app) as url, httpx.Client(base_url=url) as client:
         for i in range(per_key):
             for k in keys:
+                before = time.time()
                 results[k].append(client.post("/mcp", json={"id": i}, headers={"Authorization": f"Bearer good-{k}"}))
+                sent[k].append((before, time.time()))
     for k in keys:
         statuses = [r.status_code for r in results[k]]
         assert statuses.count(200) == n, statuses
@@ -70,6 +74,11 @@ def test_exactly_n_per_window_per_key_then_429() -> None:
             else:
                 check_429(r, 60)
                 assert r.headers["ratelimit"].startswith('"principal";r=0;t=')
+                # Retry-After is when the oldest accepted request leaves the 60 s window (whole seconds).
+                first_before, first_after = sent[k][0]
+                before, after = sent[k][idx]
+                retry = int(r.headers["retry-after"])
+                assert first_before + 60 - after - 1 <= retry <= first_after + 60 - before + 1
 
 
 def test_anonymous_traffic_is_limited_per_client_address() -> None:
