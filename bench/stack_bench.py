@@ -113,6 +113,57 @@ async def measure(url: str, requests: int, concurrency: int, key: str | None) ->
         return requests / elapsed
 
 
+async def per_request_cost(calls: int, tmp: str) -> tuple[float, float]:
+    """Microseconds per tools/call through a trivial ASGI app, alone and inside the abuse layers (no network)."""
+    from starlette.applications import Starlette
+
+    from code_scalpel.config import ServerConfig
+    from code_scalpel.http.abuse_stack import build_abuse_controls
+    from code_scalpel.tools.registry import all_tools
+
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_capabilities", "arguments": {}}}
+    ).encode()
+    answer = b'{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":false}}'
+
+    async def trivial(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": answer})
+
+    config = ServerConfig(
+        transport="streamable-http", trusted_proxy=["10.0.0.0/8"], allow_ip=["127.0.0.0/8"],
+        rate_limits={"default": "10000000/minute", "anonymous": "10000000/minute"},
+    )  # fmt: skip
+    controls = build_abuse_controls(config, all_tools(), Path(tmp))
+    stack = Starlette(middleware=[*controls.edge(), *controls.before_auth(), *controls.after_auth()])
+    stack.router = trivial  # type: ignore[assignment]
+
+    async def run(app) -> float:  # type: ignore[no-untyped-def]
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(_: dict) -> None:
+            return None
+
+        scope = {
+            "type": "http", "method": "POST", "path": "/mcp", "raw_path": b"/mcp", "query_string": b"",
+            "headers": [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8080), "scheme": "http",
+        }  # fmt: skip
+        started = time.perf_counter()
+        for _ in range(calls):
+            await app(dict(scope, state={}), receive, send)
+        return (time.perf_counter() - started) / calls * 1e6
+
+    best_bare, best_stack = float("inf"), float("inf")
+    for _ in range(3):
+        best_bare = min(best_bare, await run(trivial))
+        best_stack = min(best_stack, await run(stack))
+    return best_bare, best_stack
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=1500)
@@ -161,10 +212,15 @@ def main() -> int:
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(10)
+        bare_us, stack_us = asyncio.run(per_request_cost(3000, tmp))
     ratio = best["full"] / best["bare"]
     print(f"bare server      : {best['bare']:8.0f} tools/call per s (best of {args.rounds})")
     print(f"full abuse stack : {best['full']:8.0f} tools/call per s  ({lines} audit lines by the API key)")
     print(f"ratio            : {ratio:.1%} of bare (target >= 85%)")
+    print(
+        f"in process       : {stack_us - bare_us:8.1f} us added per tools/call by the abuse layers "
+        f"({bare_us:.1f} us trivial app alone, {stack_us:.1f} us with the layers, audit to disk included)"
+    )
     return 0
 
 
