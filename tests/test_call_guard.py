@@ -114,3 +114,27 @@ async def test_abandoned_worker_keeps_its_slot_until_it_stops(tmp_path: Path) ->
             break
         await anyio.sleep(0.02)
     assert await guard.run(ALICE, "t", ctx(tmp_path), lambda: "free again") == "free again"
+
+
+@pytest.mark.anyio
+async def test_anonymous_callers_are_told_apart_by_address(tmp_path: Path) -> None:
+    from code_scalpel.auth.principal import ANONYMOUS
+
+    guard = CallGuard(max_concurrent=1, default_budget=None)
+    gate = threading.Event()
+    started = anyio.Event()
+
+    def blocking() -> str:
+        anyio.from_thread.run_sync(started.set)
+        gate.wait(10)
+        return "done"
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(guard.run, ANONYMOUS, "t", ctx(tmp_path), blocking, "198.51.100.1")
+        await started.wait()
+        with pytest.raises(Busy):
+            await guard.run(ANONYMOUS, "t", ctx(tmp_path), lambda: None, "198.51.100.1")
+        assert (
+            await guard.run(ANONYMOUS, "t", ctx(tmp_path), lambda: "other address", "198.51.100.2") == "other address"
+        )
+        gate.set()

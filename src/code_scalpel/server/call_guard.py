@@ -35,7 +35,11 @@ class BudgetExceeded(ScalpelError):
     code = "time_budget_exceeded"
 
 
-def principal_key(principal: Principal) -> str:
+def principal_key(principal: Principal, client: str | None = None) -> str:
+    # Unauthenticated HTTP callers all share the anonymous principal: tell them apart by address,
+    # so one client's slow calls cannot take every slot.
+    if principal.method == "anonymous" and client:
+        return f"address:{client}"
     return f"{principal.method}:{principal.key_id or principal.subject}"
 
 
@@ -65,9 +69,9 @@ class CallGuard:
     def budget_for(self, tool: str) -> float | None:
         return self.budgets.get(tool, self.default_budget)
 
-    def in_flight(self, principal: Principal) -> int:
+    def in_flight(self, principal: Principal, client: str | None = None) -> int:
         with self._lock:
-            return self._running.get(principal_key(principal), 0)
+            return self._running.get(principal_key(principal, client), 0)
 
     def _acquire(self, key: str, limit: int) -> None:
         with self._lock:
@@ -88,9 +92,14 @@ class CallGuard:
             else:
                 self._running.pop(key, None)  # idle principals leave no state behind
 
-    async def run(self, principal: Principal, tool: str, ctx: ToolContext, func: Callable[[], T]) -> T:
-        """Run ``func`` (the tool's synchronous ``run``) in a worker thread under the guard."""
-        key = principal_key(principal)
+    async def run(
+        self, principal: Principal, tool: str, ctx: ToolContext, func: Callable[[], T], client: str | None = None
+    ) -> T:
+        """Run ``func`` (the tool's synchronous ``run``) in a worker thread under the guard.
+
+        ``client``: the resolved client address, which keys unauthenticated callers.
+        """
+        key = principal_key(principal, client)
         self._acquire(key, self.max_for(principal))
 
         def worker() -> T:

@@ -42,6 +42,13 @@ def _principal(ctx: Any) -> Principal:
     return principal_of(request.scope) or ANONYMOUS
 
 
+def _client_ip(ctx: Any) -> str | None:
+    """The resolved client address (ClientAddressMiddleware), for per-address concurrency of anonymous callers."""
+    request = getattr(ctx, "request", None)
+    state = getattr(request, "scope", {}).get("state") if request is not None else None
+    return state.get("client_ip") if isinstance(state, dict) else None
+
+
 def _mcp_tool(spec: ToolSpec) -> types.Tool:
     return types.Tool(
         name=spec.name,
@@ -106,8 +113,9 @@ def build_server(runtime: Runtime) -> Server[Any]:
 
         try:
             if runtime.call_guard is not None:
-                principal = tool_ctx.principal
-                result = await runtime.call_guard.run(principal, spec.name, tool_ctx, lambda: spec.run(args, tool_ctx))
+                result = await runtime.call_guard.run(
+                    tool_ctx.principal, spec.name, tool_ctx, lambda: spec.run(args, tool_ctx), client=_client_ip(ctx)
+                )
             else:
                 result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
         except ScalpelError as exc:
