@@ -162,3 +162,24 @@ async def test_with_real_api_keys(tmp_path: Path) -> None:
     denied = [r for r in records if r["auth"] == "denied"]
     assert len(denied) == 3 and all(r["client_ip"] == "203.0.113.50" for r in denied)
     assert run_cli("audit", "verify", str(tmp_path / "data" / "audit.log")).returncode == 0
+
+
+async def test_stdio_audit_log_when_asked(tmp_path: Path) -> None:
+    audit = tmp_path / "stdio-audit.log"
+    args = ["mcp", "--root", str(tmp_path), "--data-dir", str(tmp_path / "d"), "--audit-log", str(audit)]
+    async with mcp_session("stdio", args) as session:
+        assert not (await session.call_tool("get_capabilities", {})).is_error
+        with pytest.raises(MCPError):
+            await session.call_tool("get_capabilities", {"code": "SECRET_CODE_BODY"})
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(r["event"], r["tool"], r["outcome"], r["transport"]) for r in records] == [
+        ("tool_call", "get_capabilities", "ok", "stdio"),
+        ("tool_call", "get_capabilities", "error", "stdio"),
+    ]
+    assert records[0]["principal"] == {"method": "stdio", "id": "local"}
+    assert "SECRET_CODE_BODY" not in audit.read_text()
+    assert run_cli("audit", "verify", str(audit)).returncode == 0
+    # Off by default on stdio: nothing written to the data directory.
+    async with mcp_session("stdio", ["mcp", "--root", str(tmp_path), "--data-dir", str(tmp_path / "d2")]) as session:
+        await session.call_tool("get_capabilities", {})
+    assert not (tmp_path / "d2" / "audit.log").exists()

@@ -24,6 +24,8 @@ from code_scalpel.tool_limits import DEFAULT_LIMITS
 log = logging.getLogger("code_scalpel")
 
 EXIT_CONFIG = 2
+#: ``--audit-log`` values that switch the audit log off.
+AUDIT_OFF = ("off", "none", "false", "")
 
 
 def is_loopback(host: str) -> bool:
@@ -61,6 +63,10 @@ def build_runtime(config: ServerConfig) -> Runtime:
         tls=bool(config.ssl_cert),
         limits_provider=lambda: limits,
     )
+    if config.transport == "stdio" and config.audit_log and config.audit_log.strip().lower() not in AUDIT_OFF:
+        from code_scalpel.audit.log import AuditLog
+
+        runtime.audit_log = AuditLog(config.audit_log)
     if config.transport != "stdio" and enabled_methods(config):
         runtime.policies.append(ScopePolicy())
     return runtime
