@@ -183,3 +183,23 @@ async def test_stdio_audit_log_when_asked(tmp_path: Path) -> None:
     async with mcp_session("stdio", ["mcp", "--root", str(tmp_path), "--data-dir", str(tmp_path / "d2")]) as session:
         await session.call_tool("get_capabilities", {})
     assert not (tmp_path / "d2" / "audit.log").exists()
+
+
+async def test_two_real_servers_share_one_limit_through_redis(tmp_path: Path) -> None:
+    import random
+
+    config = write_config(tmp_path, '[rate_limits]\nanonymous = "6/minute"\nstorage = "redis://127.0.0.1:6379/0"\n')
+    args = ("--config", str(config), "--trusted-proxy", "127.0.0.1")
+    # A fresh client address per run, so a rerun within the minute starts from an empty window.
+    client_ip = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    headers = {**ACCEPT, "X-Forwarded-For": client_ip}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        http_server(tmp_path / "a", *args) as one,
+        http_server(tmp_path / "b", *args) as two,
+        one.client() as c1,
+        two.client() as c2,
+    ):
+        statuses = [(c1 if i % 2 else c2).post("/mcp", json=INIT, headers=headers).status_code for i in range(10)]
+    assert statuses == [200] * 6 + [429] * 4
