@@ -157,7 +157,7 @@ async def test_same_server_under_each_tier(tmp_path: Path, vendor: Any, tier: st
             assert read.structured_content["error"]["lifted_by"] == "pro"
 
     stderr = errlog.read_text()
-    startup = [line for line in stderr.splitlines() if line.startswith("codescalpel: license:")]
+    startup = [line for line in stderr.splitlines() if " code_scalpel.license: " in line]
     assert len(startup) == 1 and "Traceback" not in stderr
     assert (f"tier {effective}" if tier else "running the community tier") in startup[0]
 

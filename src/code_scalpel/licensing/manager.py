@@ -11,8 +11,8 @@ line on stderr.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -41,9 +41,13 @@ from code_scalpel.licensing.tiers import TierPolicyData, load_tiers, tighten
 Reporter = Callable[[str], None]
 
 
-def stderr_reporter(line: str) -> None:
-    # stdout belongs to JSON-RPC on stdio; these lines always go to stderr.
-    print(f"codescalpel: license: {line}", file=sys.stderr, flush=True)
+log = logging.getLogger("code_scalpel.license")
+
+
+def log_reporter(line: str) -> None:
+    # Through the server's logging (stderr only; text or JSON lines).  WARNING so that the default
+    # level shows which license and tier are in force, as the start-up line must.
+    log.warning("%s", line)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ class LicenseManager:
         settings: LicenseSettings | None = None,
         *,
         clock: Callable[[], float] = time.time,
-        report: Reporter | None = stderr_reporter,
+        report: Reporter | None = log_reporter,
         stat_interval: float = 1.0,
     ) -> None:
         self.settings = settings or LicenseSettings()

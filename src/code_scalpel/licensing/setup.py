@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from code_scalpel.errors import InvalidArgument
-from code_scalpel.licensing.manager import LicenseManager, LicenseSettings, Reporter, stderr_reporter
+from code_scalpel.licensing.manager import LicenseManager, LicenseSettings, Reporter, log_reporter
 from code_scalpel.licensing.tier_policy import TierPolicy
 
 
-def install_licensing(runtime: Any, config: Any, report: Reporter = stderr_reporter) -> TierPolicy:
+def install_licensing(runtime: Any, config: Any, report: Reporter = log_reporter) -> TierPolicy:
     """Find and verify the license (reporting it on stderr) and make the runtime follow it.
 
     After this, tools outside the tier are neither listed nor callable, every
