@@ -225,3 +225,30 @@ def test_show_finds_the_license_like_the_server(
         assert (info["tier"], info["status"], info["file"]) == ("community", "none", None)
     else:
         assert (info["tier"], info["customer"], info["file"]) == ("pro", where, str(target))
+
+
+@pytest.mark.parametrize("tier", [None, "pro", "enterprise"])
+def test_runtime_limits_and_concurrency_follow_the_tier(
+    keys: Any, tmp_path: Path, capsys: Any, monkeypatch: Any, tier: str | None
+) -> None:
+    from code_scalpel.auth.principal import LOCAL
+    from code_scalpel.cli import build_parser
+    from code_scalpel.config import build_config
+    from code_scalpel.licensing.tiers import load_tiers
+    from code_scalpel.server.launch import build_runtime
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CODE_SCALPEL_LICENSE_PATH", raising=False)
+    private, public = keys
+    args = ["mcp", "--root", str(tmp_path), "--data-dir", str(tmp_path / "d"), "--license-public-key", str(public)]
+    if tier:
+        lic = tmp_path / "license.jwt"
+        lic.write_text(_issue(capsys, private, "--tier", tier, "--sub", "x"))
+        lic.chmod(0o600)
+        args += ["--license-file", str(lic)]
+    runtime = build_runtime(build_config(build_parser().parse_args(args)))
+    expected = load_tiers().get(tier or "community").limits
+    assert runtime.limits_provider() == expected
+    assert runtime.call_guard is not None and runtime.call_guard.max_for(LOCAL) == expected.max_concurrent_calls
+    assert runtime.stamp_provider() == {"tier": tier or "community"}
+    assert runtime.capability_sections["license"]()["tier"] == (tier or "community")
