@@ -215,3 +215,25 @@ def test_explain_cut_accounts_for_license_and_operator(harness: Any, tier, overr
     path = harness.write(harness.vendor.issue(tier=tier, limits=overrides))
     policy = TierPolicy(harness.manager(license_file=str(path), operator_limits=operator))
     assert policy.explain_cut("max_references") == {"limit": "max_references", **expected}
+
+
+@pytest.mark.parametrize(
+    ("operator", "ceiling", "default", "anonymous"),
+    [
+        ({}, None, "600/minute", "300/minute"),  # no license layer: the limiter's own defaults
+        ({}, "300/minute", "300/minute", "300/minute"),  # community: the tier is the default
+        ({}, "120/minute", "120/minute", "120/minute"),  # a tier stricter than the anonymous default caps it
+        ({}, "6000/minute", "6000/minute", "300/minute"),  # enterprise raises principals, not anonymous
+        ({"rate_limit": "8/minute"}, "300/minute", "8/minute", "300/minute"),  # the operator may tighten
+        ({"rate_limit": "10000/minute"}, "300/minute", "300/minute", "300/minute"),  # ... never loosen
+        ({"rate_limits": {"anonymous": "9000/minute"}}, "1200/minute", "1200/minute", "1200/minute"),
+    ],
+)
+def test_rate_limit_follows_the_tier(
+    operator: dict[str, Any], ceiling: str | None, default: str, anonymous: str
+) -> None:
+    from code_scalpel.config import ServerConfig
+    from code_scalpel.http.abuse_stack import rate_limit_settings
+
+    settings = rate_limit_settings(ServerConfig(**operator), {}, ceiling)
+    assert (settings.default, settings.anonymous) == (default, anonymous)

@@ -32,6 +32,7 @@ from code_scalpel.http.middleware.rate_limit import (
     RateLimiter,
     RateLimitMiddleware,
     RateLimitSettings,
+    parse_limit,
 )
 from code_scalpel.http.middleware.request_id import RequestIdMiddleware
 from code_scalpel.http.middleware.signing import SecretLookup, SignatureMiddleware, chain_lookups, nonce_store_for
@@ -55,7 +56,16 @@ def _table(config: ServerConfig) -> dict[str, Any]:
     return table
 
 
-def rate_limit_settings(config: ServerConfig, tools: Mapping[str, ToolSpec]) -> RateLimitSettings:
+def _per_second(text: str) -> float:
+    item = parse_limit(text)
+    return item.amount / item.get_expiry()
+
+
+def rate_limit_settings(
+    config: ServerConfig, tools: Mapping[str, ToolSpec], ceiling: str | None = None
+) -> RateLimitSettings:
+    """``ceiling``: the license tier's ``rate_limit``: the default per principal (and per anonymous address),
+    and the most either setting may allow."""
     table = _table(config)
     costs = {name: spec.cost for name, spec in tools.items() if spec.cost != 1}
     costs.update(table.get("tool_costs", {}))
@@ -67,6 +77,12 @@ def rate_limit_settings(config: ServerConfig, tools: Mapping[str, ToolSpec]) -> 
         values["default"] = config.rate_limit
     if config.rate_limit_storage:
         values["storage"] = config.rate_limit_storage
+    if ceiling is not None:
+        values.setdefault("default", ceiling)
+        for key in ("default", "anonymous"):
+            current = values.get(key, getattr(RateLimitSettings, key))
+            if _per_second(current) > _per_second(ceiling):
+                values[key] = ceiling
     settings = RateLimitSettings(**values)
     settings.validate()
     return settings
@@ -123,13 +139,14 @@ def build_abuse_controls(
     *,
     key_secrets: SecretLookup | None = None,
     sessions: Callable[[], int] | None = None,
+    rate_ceiling: str | None = None,
 ) -> AbuseControls:
     """``key_secrets``: the key store's ``secret_for(key_id)`` for per-key signing secrets, when auth has one."""
     # Starlette builds middlewares on the first request; check their settings now, so a typo stops the start.
     parse_networks(config.trusted_proxy, "--trusted-proxy")
     parse_networks(config.allow_ip, "--allow-ip")
     parse_networks(config.deny_ip, "--deny-ip")
-    limiter = RateLimiter(rate_limit_settings(config, tools))
+    limiter = RateLimiter(rate_limit_settings(config, tools, rate_ceiling))
     file_secrets = load_signing_secrets(config.signing_secrets) if config.signing_secrets else None
     if config.require_signature and not file_secrets and key_secrets is None:
         raise ValueError("--require-signature needs signing secrets: pass --signing-secrets FILE")

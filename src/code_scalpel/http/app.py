@@ -80,6 +80,8 @@ def build_http_app(
         runtime.tools,
         runtime.data_dir,
         sessions=lambda: len(getattr(sessions, "_server_instances", {})),
+        # The license tier's rate limit (read at start): the per-principal default and its ceiling.
+        rate_ceiling=runtime.limits_provider().rate_limit,
     )
     middleware = [
         # 0. Request id, the real client address (trusted proxies), metrics: before anything can refuse.
