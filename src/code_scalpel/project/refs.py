@@ -119,7 +119,7 @@ class Denoter:
         if kind == "definition":
             return {display(base[1])}
         if kind == "import":
-            return self.binding(self.r.scopes[q], ident, base) if base[0] != "m" else {base[1]}
+            return self.in_module(base[1], base[2]) if base[0] == "im" else {base[1]}
         if base is not None:
             return self.attribute(q, base, ident)
         return self.name(q, ident, None if kind == "write" else (line, col), blk)
@@ -195,6 +195,9 @@ def references(
         )
     ident = symbol.rsplit(".", 1)[-1]
     denoter = Denoter(_resolver(index))
+    spellings = {ident}
+    for per_file in _resolver(index).aliases.get(ident, {}).values():
+        spellings |= per_file
     found: list[dict[str, Any]] = []
     unresolved: list[dict[str, Any]] = []
     cut_by = None
@@ -211,9 +214,11 @@ def references(
         summary = _occurrence_summary(index, rel, text)
         for q, scope in summary["scopes"].items():
             for occ in scope["occ"]:
-                if occ[1] != ident:
+                if occ[1] not in spellings:
                     continue
                 meant = denoter.occurrence(q, occ)
+                if occ[1] != ident and not meant & targets:
+                    continue  # an alias spelling only counts when it provably means the symbol
                 entry = {
                     "file": rel,
                     "line": occ[2],

@@ -376,7 +376,8 @@ class Extractor:
             self.imports.append((node.lineno, mod, alias.name))
             name = alias.asname or alias.name
             self.bind(name, ("im", mod, alias.name), pos)
-            self.occ("import", name, node.lineno, node.col_offset, ("im", mod, alias.name))
+            # The imported name is the reference (an alias is only the local spelling).
+            self.occ("import", alias.name, node.lineno, node.col_offset, ("im", mod, alias.name))
 
     def absolute(self, module: str | None, level: int) -> str | None:
         if not level:
