@@ -24,6 +24,12 @@ BUILTINS = frozenset(dir(builtins))
 _MAX_CONTEXT_DEPTH = 3
 #: Deeper chains of evaluation than this give up (unknown) instead of exhausting the stack.
 _MAX_NESTING = 120
+_PASS_FIRST_ARG = frozenset(
+    {"builtins.staticmethod", "builtins.classmethod", "functools.partial", "functools.lru_cache", "functools.cache",
+     "functools.wraps", "builtins.iter", "builtins.reversed", "builtins.sorted", "builtins.list", "builtins.tuple",
+     "builtins.set", "builtins.frozenset", "builtins.dict", "copy.copy", "typing.cast"}
+)
+_ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
 
 
@@ -306,7 +312,17 @@ class Resolver:
                 result |= self.attr(base, expr[2])
             return frozenset(result)
         if tag == "c":
-            return self.call_result(self.eval(expr[1], q, env, depth), expr[2], expr[3], q, env, depth)
+            funcs = self.eval(expr[1], q, env, depth)
+            result = self.call_result(funcs, expr[2], expr[3], q, env, depth)
+            modelled = [f[1] for f in funcs if f[0] == "ext"]
+            if modelled and expr[2] and expr[2][0][0] != "*":
+                if len(expr) > 4 or any(m in _PASS_FIRST_ARG for m in modelled):
+                    # External decorators (lru_cache, wraps(...), app.route(...)) and a few builtins hand the
+                    # function back or call it: model them as returning their first argument.
+                    result |= self.eval(expr[2][0], q, env, depth)
+                if any(m in _ITERATE_FIRST_ARG for m in modelled):
+                    result |= self.iterate(self.eval(expr[2][0], q, env, depth))
+            return result
         if tag == "f":
             target = self.scopes.get(expr[1])
             if target is None:
@@ -605,6 +621,10 @@ def _argument_for(scope: dict[str, Any], bound: bool, call: tuple, param: str) -
     for name, arg in call[3]:
         if name == param:
             return arg
+        if name is None and arg[0] == "d":  # f(**{"param": value})
+            for key, value in arg[1]:
+                if key == param:
+                    return value
     return None
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-FORMAT = 3  # bump when the summary layout changes: cached summaries of another format are discarded
+FORMAT = 4  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
+_ADDERS = frozenset({"append", "add", "insert", "extend", "appendleft"})
 _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractmethod", "cached_property"}
 
 
@@ -192,7 +193,7 @@ class Extractor:
         for expr, node in zip(reversed(deco), reversed(nodes), strict=True):
             if _deco_name(node) in _TRANSPARENT_DECORATORS or _is_setter(node):
                 continue
-            value = ("c", expr, (value,), ())
+            value = ("c", expr, (value,), (), 1)  # 1: a decorator application
             self.cur.d["calls"].append((node.lineno, node.col_offset, value))
         return value
 
@@ -264,8 +265,20 @@ class Extractor:
             self.cur.d["attrs"].append((base, t.attr, value))
         elif isinstance(t, ast.Starred):
             self.target(t.value, U, pos)
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            # `d[k] = v` adds to what `d` may hold without forgetting what it held.
+            self.ev(t)
+            s = t.slice
+            key = s.value if isinstance(s, ast.Constant) and isinstance(s.value, str | int) else None
+            self._mutate(t.value.id, ("d", ((key, value),)), pos, t)
         else:
             self.ev(t)
+
+    def _mutate(self, name: str, value: tuple, pos: tuple[int, int], node: ast.AST) -> None:
+        saved = self.block
+        self.block = (*saved, ("mut", id(node)))
+        self.bind(name, value, pos)
+        self.block = saved
 
     def s_for(self, node: ast.For | ast.AsyncFor) -> None:
         it = self.ev(node.iter)
@@ -433,6 +446,16 @@ class Extractor:
         args = tuple(("*", self.ev(a.value)) if isinstance(a, ast.Starred) else self.ev(a) for a in node.args)
         kwargs = tuple((k.arg, self.ev(k.value)) for k in node.keywords)
         call = ("c", func, args, kwargs)
+        if (
+            func[0] == "a"
+            and func[2] in _ADDERS
+            and isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and args
+            and args[-1][0] != "*"
+        ):
+            item = ("i", args[-1]) if func[2] == "extend" else args[-1]
+            self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0), node)
         self.cur.d["calls"].append((node.lineno, node.col_offset, call))
         return call
 
