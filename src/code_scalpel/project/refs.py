@@ -121,7 +121,11 @@ class Denoter:
         if kind == "import":
             return self.in_module(base[1], base[2]) if base[0] == "im" else {base[1]}
         if base is not None:
-            return self.attribute(q, base, ident)
+            meant = self.attribute(q, base, ident)
+            owner = self.r.self_class(q, base) if meant else None
+            if owner is not None:  # self.step() in a base class also reaches the subclasses' overrides
+                meant |= {display(m) for m in self.r.overrides(owner, ident)}
+            return meant
         return self.name(q, ident, None if kind == "write" else (line, col), blk)
 
 
@@ -159,7 +163,12 @@ def find_definitions(index: ProjectIndex, symbol: str) -> list[str]:
     names = {display(q) for q in resolver.scopes}
     for q, scope in resolver.scopes.items():
         if scope["k"] in ("module", "class"):
-            names.update(f"{display(q)}.{n}" for n in scope["b"])
+            # A variable is defined where it is assigned; an import only names something defined elsewhere.
+            names.update(
+                f"{display(q)}.{n}"
+                for n, bindings in scope["b"].items()
+                if any(b[1][0] not in ("im", "m") for b in bindings)
+            )
     if symbol in names:
         return [symbol]
     suffix = "." + symbol
