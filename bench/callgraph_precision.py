@@ -15,9 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from callgraph_cases import CASES  # noqa: E402
-
-from code_scalpel.project.index import ProjectIndex  # noqa: E402
+from callgraph_cases import CASES
+from code_scalpel.project.index import ProjectIndex
 
 
 def edges_of(files: dict[str, str]) -> set[tuple[str, str]]:

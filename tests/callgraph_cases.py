@@ -125,11 +125,7 @@ case(
 case(
     "classes",
     "instance_passed_to_function",
-    {
-        "main.py": (
-            "class A:\n    def act(self):\n        pass\ndef use(obj):\n    obj.act()\nuse(A())\n"
-        )
-    },
+    {"main.py": ("class A:\n    def act(self):\n        pass\ndef use(obj):\n    obj.act()\nuse(A())\n")},
     "main -> main.use\nmain.use -> main.A.act",
 )
 # --- MRO --------------------------------------------------------------------------------------------
@@ -195,7 +191,8 @@ case(
     "decorator_factory",
     {
         "main.py": (
-            "def tag(name):\n    def deco(fn):\n        return fn\n    return deco\n@tag('x')\ndef f():\n    pass\nf()\n"
+            "def tag(name):\n    def deco(fn):\n        return fn\n    return deco\n"
+            "@tag('x')\ndef f():\n    pass\nf()\n"
         )
     },
     "main -> main.tag\nmain -> main.tag.deco\nmain -> main.f",
@@ -349,8 +346,7 @@ case(
     "unknown_object_same_method_name",
     {
         "main.py": (
-            "class A:\n    def close(self):\n        pass\ndef shut(handle):\n    handle.close()\n"
-            "shut(open('x'))\n"
+            "class A:\n    def close(self):\n        pass\ndef shut(handle):\n    handle.close()\nshut(open('x'))\n"
         )
     },
     "main -> main.shut",
@@ -397,7 +393,8 @@ case(
     "callback_stored_on_instance",
     {
         "main.py": (
-            "class Button:\n    def __init__(self, cb):\n        self.cb = cb\n    def click(self):\n        self.cb()\n"
+            "class Button:\n    def __init__(self, cb):\n        self.cb = cb\n"
+            "    def click(self):\n        self.cb()\n"
             "def hello():\n    pass\nButton(hello).click()\n"
         )
     },

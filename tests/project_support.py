@@ -58,12 +58,6 @@ APP = {
         "if __name__ == '__main__':\n"
         "    main()\n"
     ),
-    "app/other.py": (
-        "def helper():\n"
-        "    pass\n"
-        "def run(thing):\n"
-        "    thing.helper()\n"
-        "    helper()\n"
-    ),
+    "app/other.py": ("def helper():\n    pass\ndef run(thing):\n    thing.helper()\n    helper()\n"),
     "tests/test_app.py": "from app.util import helper\ndef test_it():\n    helper()\n",
 }

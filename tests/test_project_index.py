@@ -53,7 +53,9 @@ def test_body_only_change_recomputes_only_that_file(tmp_path: Path) -> None:
 
     index_module.file_calls = spy
     try:
-        text = (tmp_path / "app/util.py").read_text().replace("        helper()\n", "        helper()\n        helper()\n")
+        text = (
+            (tmp_path / "app/util.py").read_text().replace("        helper()\n", "        helper()\n        helper()\n")
+        )
         _bump(tmp_path / "app/util.py", text)
         index.refresh()
         edges(index)

@@ -91,7 +91,12 @@ def test_max_references_cuts_and_says_so(app) -> None:
 
 @pytest.mark.parametrize(
     ("symbol", "error"),
-    [("nothing_like_it", SymbolNotFound), ("helpr", SymbolNotFound), ("two words", InvalidArgument), ("", InvalidArgument)],
+    [
+        ("nothing_like_it", SymbolNotFound),
+        ("helpr", SymbolNotFound),
+        ("two words", InvalidArgument),
+        ("", InvalidArgument),
+    ],
 )
 def test_bad_symbols(app, symbol: str, error: type) -> None:
     with pytest.raises(error) as info:

@@ -29,7 +29,10 @@ def _fresh_indexes():
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ToolContext:
-    root = write_tree(tmp_path / "proj", {**APP, "pyproject.toml": '[project]\nname="app"\n[project.scripts]\napp = "app.core:main"\n'})
+    root = write_tree(
+        tmp_path / "proj",
+        {**APP, "pyproject.toml": '[project]\nname="app"\n[project.scripts]\napp = "app.core:main"\n'},
+    )
     return ToolContext(sandbox=Sandbox([root]), data_dir=tmp_path / "data")
 
 
@@ -51,7 +54,9 @@ def test_registered_with_costs() -> None:
 def test_project_map(ctx: ToolContext) -> None:
     r = call(ctx, "get_project_map", include_complexity=True)
     assert {m["module"] for m in r["modules"]} == {"app", "app.core", "app.util", "app.other", "tests.test_app"}
-    assert r["entry_points"]["console_scripts"] == [{"name": "app", "target": "app.core:main", "source": "pyproject.toml"}]
+    assert r["entry_points"]["console_scripts"] == [
+        {"name": "app", "target": "app.core:main", "source": "pyproject.toml"}
+    ]
     assert r["entry_points"]["main_blocks"][0]["module"] == "app.core"
     assert {"from": "app.core", "to": "app.util"} in r["import_graph"]
     assert r["import_cycles"] == []

@@ -8,7 +8,6 @@ directory), with the same index cache in the data directory (``--data-dir``,
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,9 @@ def run_map(args: argparse.Namespace) -> int:
         for m in r["modules"]:
             extra = f"  complexity {m['complexity_total']}" if "complexity_total" in m else ""
             err = f"  [error: {m['error']}]" if "error" in m else ""
-            lines.append(f"  {m['module']:<50} {m['lines']:>6} lines {m['functions']:>4} fn {m['classes']:>3} cls{extra}{err}")
+            lines.append(
+                f"  {m['module']:<50} {m['lines']:>6} lines {m['functions']:>4} fn {m['classes']:>3} cls{extra}{err}"
+            )
         eps = r["entry_points"]
         for s in eps["console_scripts"]:
             lines.append(f"script {s['name']} = {s['target']}")
@@ -139,5 +140,3 @@ def run_callgraph(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     return _guard(args, compute, render)
-
-

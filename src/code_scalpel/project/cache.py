@@ -8,6 +8,7 @@ the whole file be discarded and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import marshal
@@ -67,26 +68,20 @@ class SummaryCache:
 
     def _recreate(self) -> sqlite3.Connection:
         self.discarded = True
-        try:
-            db = getattr(self, "db", None)
-            if db is not None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
                 db.close()
-        except sqlite3.Error:
-            pass
         for suffix in ("", "-wal", "-shm", "-journal"):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                pass
         db = self._connect()
         fd = os.open(self.path, os.O_RDONLY)
         try:
             os.fchmod(fd, 0o600)
         finally:
             os.close(fd)
-        db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [("version", VERSION), ("root", self.root)]
-        )
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("version", VERSION), ("root", self.root)])
         return db
 
     def load(self) -> dict[str, tuple[int, int, bytes, dict[str, Any]]]:
@@ -116,13 +111,9 @@ class SummaryCache:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:  # a full disk must not fail the analysis
             log.warning("could not write the index cache %s: %s", self.path, exc)
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self.db.close()
-        except sqlite3.Error:
-            pass

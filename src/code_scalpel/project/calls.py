@@ -6,6 +6,7 @@ from typing import Any
 
 from code_scalpel.project.resolve import Resolver, display
 
+
 def render(expr: Any) -> str:
     """Short source-like text of an encoded expression, for unresolved calls."""
     tag = expr[0]

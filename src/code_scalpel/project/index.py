@@ -106,7 +106,9 @@ class ProjectIndex:
         self.stats: dict[str, Any] = {"parsed": 0, "reused": 0, "last_parsed": [], "cache_hits": 0, "refreshes": 0}
 
     # -- freshness ----------------------------------------------------------------------------
-    def refresh(self, progress: Progress | None = None, max_files: int | None = None, max_bytes: int = 10 << 20) -> dict:
+    def refresh(
+        self, progress: Progress | None = None, max_files: int | None = None, max_bytes: int = 10 << 20
+    ) -> dict:
         with self.lock:
             return self._refresh(progress, max_files, max_bytes)
 

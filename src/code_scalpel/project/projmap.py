@@ -16,7 +16,11 @@ def module_metrics(rel: str, summary: dict[str, Any], threshold: int = 10) -> di
     classes = [s for s in summary["scopes"].values() if s["k"] == "class"]
     cx = [s["cx"] for s in functions]
     hot = sorted(
-        ({"name": display(s["q"]), "line": s["line"], "complexity": s["cx"]} for s in functions if s["cx"] >= threshold),
+        (
+            {"name": display(s["q"]), "line": s["line"], "complexity": s["cx"]}
+            for s in functions
+            if s["cx"] >= threshold
+        ),
         key=lambda h: -h["complexity"],
     )
     out = {
@@ -132,9 +136,7 @@ def project_map(index: ProjectIndex, include_complexity: bool, limit: int, curso
     packages = set()
     for rel, summary in sorted(index.summaries.items()):
         metrics = module_metrics(rel, summary)
-        entry = {
-            k: metrics[k] for k in ("module", "file", "lines", "functions", "classes") if k in metrics
-        }
+        entry = {k: metrics[k] for k in ("module", "file", "lines", "functions", "classes") if k in metrics}
         if include_complexity:
             entry["complexity_total"] = metrics["complexity_total"]
             entry["complexity_max"] = metrics["complexity_max"]

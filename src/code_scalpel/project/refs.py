@@ -305,7 +305,7 @@ def cross_file_dependencies(
                     unresolved.append(occ[1])
                 for name in meant:
                     dep = _locate(resolver, by_name, name)
-                    if dep is None or dep["file"] == rel and name.startswith(display(start)):
+                    if dep is None or (dep["file"] == rel and name.startswith(display(start))):
                         continue
                     if dep["file"] == file and depth == 0 and dep["file"] == rel:
                         continue  # same-file helpers are context, but not cross-file dependencies
@@ -347,7 +347,13 @@ def _locate(resolver: Resolver, by_name: dict[str, str], name: str) -> dict[str,
         kind = {"function": "function", "class": "class", "module": "module", "lambda": "function"}[scope["k"]]
         if kind == "module":
             return None
-        return {"symbol": name, "kind": kind, "file": resolver.scope_rel[q], "line": scope["line"], "end_line": scope["end"]}
+        return {
+            "symbol": name,
+            "kind": kind,
+            "file": resolver.scope_rel[q],
+            "line": scope["line"],
+            "end_line": scope["end"],
+        }
     owner, _, attr = name.rpartition(".")
     oq = by_name.get(owner)
     if oq is None:

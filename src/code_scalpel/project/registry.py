@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from code_scalpel.project.index import ProjectIndex, Progress
+from code_scalpel.project.index import Progress, ProjectIndex
 
 _lock = threading.Lock()
 _indexes: dict[tuple[str, str | None], ProjectIndex] = {}

@@ -25,9 +25,24 @@ _MAX_CONTEXT_DEPTH = 3
 #: Deeper chains of evaluation than this give up (unknown) instead of exhausting the stack.
 _MAX_NESTING = 120
 _PASS_FIRST_ARG = frozenset(
-    {"builtins.staticmethod", "builtins.classmethod", "functools.partial", "functools.lru_cache", "functools.cache",
-     "functools.wraps", "builtins.iter", "builtins.reversed", "builtins.sorted", "builtins.list", "builtins.tuple",
-     "builtins.set", "builtins.frozenset", "builtins.dict", "copy.copy", "typing.cast"}
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.partial",
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.wraps",
+        "builtins.iter",
+        "builtins.reversed",
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.dict",
+        "copy.copy",
+        "typing.cast",
+    }
 )
 _ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
@@ -143,7 +158,15 @@ class Resolver:
         return value
 
     def _lookup_uncached(
-        self, scope: dict, q: str, name: str, pos: tuple | None, blk: int, env: dict | None, bindings: list, is_param: bool
+        self,
+        scope: dict,
+        q: str,
+        name: str,
+        pos: tuple | None,
+        blk: int,
+        env: dict | None,
+        bindings: list,
+        is_param: bool,
     ) -> frozenset:
         kind = scope["k"]
         exprs, initial = _reaching(scope, bindings or [], pos, blk)
@@ -195,7 +218,7 @@ class Resolver:
 
     def star_attr(self, module: str, name: str) -> frozenset:
         if module not in self.module_rel:
-            return EMPTY if module else EMPTY
+            return EMPTY
         scope = self.scopes.get(module)
         if scope is None:
             return EMPTY

@@ -635,7 +635,13 @@ def _is_setter(node: ast.expr) -> bool:
 
 def _name_col(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
     # The column of the name itself, so a reference points at `name`, not at `def`.
-    keyword = "class " if isinstance(node, ast.ClassDef) else "async def " if isinstance(node, ast.AsyncFunctionDef) else "def "
+    keyword = (
+        "class "
+        if isinstance(node, ast.ClassDef)
+        else "async def "
+        if isinstance(node, ast.AsyncFunctionDef)
+        else "def "
+    )
     return node.col_offset + len(keyword)
 
 

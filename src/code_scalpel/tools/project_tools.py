@@ -139,10 +139,7 @@ def summarize_project_map(r: dict[str, Any]) -> str:
     mains = r["entry_points"]["main_blocks"]
     scripts = r["entry_points"]["console_scripts"]
     if mains or scripts:
-        lines.append(
-            "entry points: "
-            + ", ".join([s["name"] for s in scripts] + [m["module"] for m in mains][:20])
-        )
+        lines.append("entry points: " + ", ".join([s["name"] for s in scripts] + [m["module"] for m in mains][:20]))
     return "\n".join(lines)
 
 
@@ -330,7 +327,9 @@ TOOLS = [
             "reachable part. output='mermaid' adds a diagram. Paginated."
         ),
         args=CallGraphArgs,
-        output_schema=_schema({"edges": _ARR, "nodes": _ARR, "unresolved": _ARR, "mermaid": {"type": "string"}}, ["edges"]),
+        output_schema=_schema(
+            {"edges": _ARR, "nodes": _ARR, "unresolved": _ARR, "mermaid": {"type": "string"}}, ["edges"]
+        ),
         run=run_call_graph,
         summarize=summarize_call_graph,
         cost=GRAPH_COST,
@@ -343,7 +342,11 @@ TOOLS = [
             "both, with the edges between them; at most max_nodes nodes."
         ),
         args=NeighborhoodArgs,
-        output_schema=_schema({"center": {"type": "string"}, "nodes": _ARR, "edges": _ARR}, ["center", "nodes", "edges", "truncated"], paged=False),
+        output_schema=_schema(
+            {"center": {"type": "string"}, "nodes": _ARR, "edges": _ARR},
+            ["center", "nodes", "edges", "truncated"],
+            paged=False,
+        ),
         run=run_neighborhood,
         summarize=summarize_neighborhood,
         cost=GRAPH_COST,
