@@ -203,3 +203,26 @@ def test_syntax_errors_and_undecodable_files_are_reported_not_fatal(tmp_path: Pa
     assert index.summaries["bad.py"]["error"]["line"] == 1
     assert "binary" in index.summaries["bin.py"]["error"]["message"]
     assert ("ok", "ok.f") in edges(index)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "body_only"),
+    [
+        ("run(a)\n", "run(b)\n", True),  # what the higher-order function in another file calls changes
+        ("run(a)\n", "pass\n", True),
+        ("pass\n", "run(b)\n", True),
+        ("run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
+    ],
+)
+def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str, body_only: bool) -> None:
+    files = {
+        "g.py": "def run(cb):\n    cb()\n",
+        "f.py": "from g import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    " + before,
+        "h.py": "from g import run\nfrom f import a\nrun(a)\n",
+    }
+    index = build(tmp_path / "p", files)
+    edges(index)
+    _bump(tmp_path / "p/f.py", files["f.py"].replace(before, after))
+    index.refresh()
+    assert index.stats["last_parsed"] == ["f.py"] and index.full_recompute != body_only
+    assert edges(index) == edges(build(tmp_path / "p"))

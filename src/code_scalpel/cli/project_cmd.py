@@ -116,10 +116,10 @@ def run_map(args: argparse.Namespace) -> int:
 
 
 def run_callgraph(args: argparse.Namespace) -> int:
-    from code_scalpel.project.graph import CallGraph, call_graph
+    from code_scalpel.project.graph import call_graph, call_graph_of
 
     def compute() -> dict[str, Any]:
-        graph = CallGraph(_open(args))
+        graph = call_graph_of(_open(args))
         return call_graph(
             graph,
             args.entry,

@@ -11,6 +11,17 @@ from code_scalpel.project.index import Progress, ProjectIndex
 from code_scalpel.project.paging import page
 
 
+def call_graph_of(index: ProjectIndex, progress: Progress | None = None) -> CallGraph:
+    """The graph of the index's current call results, rebuilt only when they changed."""
+    index.call_results(progress)
+    cached = index.derived.get("graph")
+    if cached is not None and cached[0] == index.generation:
+        return cached[1]
+    graph = CallGraph(index)
+    index.derived["graph"] = (index.generation, graph)
+    return graph
+
+
 class CallGraph:
     def __init__(self, index: ProjectIndex, progress: Progress | None = None) -> None:
         results = index.call_results(progress)

@@ -8,12 +8,14 @@ the edges of every file are recomputed from the summaries (no parsing).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import marshal
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,9 @@ class ProjectIndex:
         self.stale: set[str] = set()
         self.full_recompute = True
         self.loaded = False
+        #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
+        self.generation = 0
+        self.derived: dict[str, tuple[int, Any]] = {}
         #: Counters tests and benchmarks read: how much work each refresh really did.
         self.stats: dict[str, Any] = {"parsed": 0, "reused": 0, "last_parsed": [], "cache_hits": 0, "refreshes": 0}
 
@@ -109,7 +114,7 @@ class ProjectIndex:
     def refresh(
         self, progress: Progress | None = None, max_files: int | None = None, max_bytes: int = 10 << 20
     ) -> dict:
-        with self.lock:
+        with self.lock, _no_gc():
             return self._refresh(progress, max_files, max_bytes)
 
     def _refresh(self, progress: Progress | None, max_files: int | None, max_bytes: int) -> dict:
@@ -178,16 +183,10 @@ class ProjectIndex:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
             return out
-        import gc
-
-        gc.disable()
-        try:
-            for i, entry in enumerate(todo):
-                out.append(_parse_file(str(entry.path), entry.rel, max_bytes))
-                if progress is not None and (i % 50 == 49 or i + 1 == total):
-                    progress(i + 1, total, f"parsed {i + 1}/{total} files")
-        finally:
-            gc.enable()
+        for i, entry in enumerate(todo):
+            out.append(_parse_file(str(entry.path), entry.rel, max_bytes))
+            if progress is not None and (i % 50 == 49 or i + 1 == total):
+                progress(i + 1, total, f"parsed {i + 1}/{total} files")
         return out
 
     def _replace(self, rel: str, summary: dict[str, Any] | None) -> None:
@@ -214,30 +213,42 @@ class ProjectIndex:
     # -- call graph ---------------------------------------------------------------------------
     def call_results(self, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
         """Per-file call edges, recomputed only where stale."""
-        with self.lock:
+        with self.lock, _no_gc():
             if self.resolver is None:
                 self.resolver = Resolver(self.summaries)
                 self.full_recompute = True
             resolver = self.resolver
             if self.full_recompute:
+                resolver.reset()
                 self.results = {}
                 self.stale = set(self.summaries)
                 self.full_recompute = False
-            resolver.reset()
-            stale = set(self.stale)
-            # Functions this file passes values to (before and after the change) may now call something else.
-            for rel in list(stale):
-                old = self.results.get(rel)
-                if old is not None and len(stale) < len(self.summaries):
-                    stale |= self._affected(set(old["flows"]))
-            self._compute(stale, progress)
-            if len(stale) < len(self.summaries):
+                self._compute(self.stale, progress)
+            elif self.stale:
+                # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
+                # its answers about everything else; it forgets the changed files' scopes, and those of the
+                # functions these files pass values to (before and after the change).
+                stale = set(self.stale)
+                for rel in self.stale:
+                    old = self.results.get(rel)
+                    if old is not None:
+                        stale |= self._affected(set(old["flows"]))
+                resolver.forget(self._scopes_of(stale))
+                self._compute(stale, progress)
                 more = set()
                 for rel in self.stale:
                     more |= self._affected(set(self.results[rel]["flows"])) if rel in self.results else set()
-                self._compute(more - stale, None)
+                more -= stale
+                if more:
+                    resolver.forget(self._scopes_of(more))
+                    self._compute(more, None)
+            if self.stale:
+                self.generation += 1
             self.stale = set()
             return self.results
+
+    def _scopes_of(self, rels: set[str]) -> set[str]:
+        return {q for rel in rels if rel in self.summaries for q in self.summaries[rel]["scopes"]}
 
     def _compute(self, rels: set[str], progress: Progress | None) -> None:
         assert self.resolver is not None
@@ -263,6 +274,31 @@ class ProjectIndex:
     def close(self) -> None:
         if self.cache is not None:
             self.cache.close()
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Summaries are millions of small acyclic tuples: the cyclic GC would rescan them over and over.
+
+    Collection is suspended while they are built, then the survivors are frozen out of future scans.
+    """
+    global _gc_depth
+    with _gc_lock:
+        _gc_depth += 1
+        if _gc_depth == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                gc.freeze()
+                gc.enable()
 
 
 def _call_roots(summary: dict[str, Any], fq: str) -> set[str]:

@@ -17,7 +17,7 @@ from code_scalpel.errors import InvalidArgument, SymbolNotFound
 from code_scalpel.project.index import ProjectIndex
 from code_scalpel.project.paging import page
 from code_scalpel.project.resolve import Resolver, _reaching, display
-from code_scalpel.project.summary import summarize
+from code_scalpel.project.summary import POS, summarize
 from code_scalpel.project.walker import is_test_file
 
 
@@ -27,7 +27,7 @@ class Denoter:
     def __init__(self, resolver: Resolver) -> None:
         self.r = resolver
 
-    def name(self, q: str, ident: str, pos: tuple | None, blk: int) -> set[str]:
+    def name(self, q: str, ident: str, pos: int | None, blk: int) -> set[str]:
         r = self.r
         scope = r.scopes.get(q)
         if scope is None:
@@ -126,7 +126,7 @@ class Denoter:
             if owner is not None:  # self.step() in a base class also reaches the subclasses' overrides
                 meant |= {display(m) for m in self.r.overrides(owner, ident)}
             return meant
-        return self.name(q, ident, None if kind == "write" else (line, col), blk)
+        return self.name(q, ident, None if kind == "write" else line * POS + col, blk)
 
 
 def _is_param(scope: dict[str, Any], name: str) -> bool:
@@ -362,5 +362,5 @@ def _locate(resolver: Resolver, by_name: dict[str, str], name: str) -> dict[str,
     bindings = scope["b"].get(attr)
     if not bindings or scope["k"] not in ("module", "class"):
         return None
-    line = bindings[-1][0][0]
+    line = bindings[-1][0] // POS
     return {"symbol": name, "kind": "variable", "file": resolver.scope_rel[oq], "line": line, "end_line": line}

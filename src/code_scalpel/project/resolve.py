@@ -111,6 +111,13 @@ class Resolver:
         self._incoming: dict[tuple[str, str], frozenset] = {}
         self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
 
+    def forget(self, scopes: set[str]) -> None:
+        """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
+        self._lookup = {k: v for k, v in self._lookup.items() if k[0] not in scopes}
+        self._incoming = {}
+        self._by_target = {}
+        self._active = set()
+
     # -- scopes -------------------------------------------------------------------------------
     def module_of(self, q: str) -> str:
         scope = self.scopes[q]

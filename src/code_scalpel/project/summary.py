@@ -22,9 +22,12 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-FORMAT = 4  # bump when the summary layout changes: cached summaries of another format are discarded
+#: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
+POS = 1 << 20
+FORMAT = 5  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
+_LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
 _ADDERS = frozenset({"append", "add", "insert", "extend", "appendleft"})
 _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractmethod", "cached_property"}
 
@@ -101,7 +104,7 @@ class Extractor:
         return idx
 
     def bind(self, name: str, value: tuple, pos: tuple[int, int]) -> None:
-        self.cur.d["b"].setdefault(name, []).append((pos, value, self._blk()))
+        self.cur.d["b"].setdefault(name, []).append((pos[0] * POS + pos[1], value, self._blk()))
 
     def occ(self, kind: str, ident: str, line: int, col: int, base: tuple | None = None) -> None:
         if not self.with_occ:
@@ -125,7 +128,11 @@ class Extractor:
         }
 
     def _close(self, scope: _Scope) -> None:
-        scope.d["cx"] = scope.cx
+        d = scope.d
+        d["cx"] = scope.cx
+        for key in _LISTS:
+            if not d[key]:
+                d[key] = ()  # the empty tuple is a singleton, also after marshal: free to keep
         self.stack.pop()
 
     # -- statements ---------------------------------------------------------------------------
@@ -422,7 +429,7 @@ class Extractor:
             self.occ(kind, node.id, node.lineno, node.col_offset)
         else:
             self.occ("write", node.id, node.lineno, node.col_offset)
-        return ("n", node.id, (node.lineno, node.col_offset), self._blk())
+        return ("n", node.id, node.lineno * POS + node.col_offset, self._blk())
 
     def e_attribute(self, node: ast.Attribute, kind: str = "attribute") -> tuple:
         base = self.ev(node.value)
@@ -463,7 +470,7 @@ class Extractor:
         scope = self.cur.d
         cls = scope.get("cls")
         if node.args and isinstance(node.args[0], ast.Name):
-            return ("S", None, ("n", node.args[0].id, (node.lineno, node.col_offset), self._blk()))
+            return ("S", None, ("n", node.args[0].id, node.lineno * POS + node.col_offset, self._blk()))
         if cls is None or not scope["params"]:
             return U
         return ("S", cls, None)

@@ -41,9 +41,9 @@ def _index(ctx: ToolContext, root: Path) -> Any:
 
 
 def _graph(ctx: ToolContext, index: Any) -> Any:
-    from code_scalpel.project.graph import CallGraph
+    from code_scalpel.project.graph import call_graph_of
 
-    return CallGraph(index, lambda d, t, m: ctx.report(d, t, m))
+    return call_graph_of(index, lambda d, t, m: ctx.report(d, t, m))
 
 
 def _page_line(r: dict[str, Any], what: str, key: str) -> str:
