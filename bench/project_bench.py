@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import resource
@@ -51,10 +52,8 @@ def floor(root: Path) -> dict:
     files = _files(root)
     start = time.perf_counter()
     for path in files:
-        try:
+        with contextlib.suppress(SyntaxError, ValueError):
             ast.parse(path.read_bytes())
-        except (SyntaxError, ValueError):
-            pass
     return {"seconds": time.perf_counter() - start, "files": len(files), "peak_mb": _peak_mb()}
 
 
@@ -96,7 +95,7 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     _later(target)
     start = time.perf_counter()
     index.refresh()
-    t_map, t_graph, _ = _map_and_graph(index)
+    _map_and_graph(index)
     out["one-body"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
 
     target.write_text(target.read_text() + "\n\ndef _bench_added():\n    return dedent('x')\n")
@@ -117,7 +116,7 @@ def scenario_restart(root: Path, cache: Path) -> dict:
     index = ProjectIndex(root, lambda p: True, cache)
     index.refresh()
     t_index = time.perf_counter() - start
-    t_map, t_graph, _ = _map_and_graph(index)
+    _, t_graph, _ = _map_and_graph(index)
     return {
         "seconds": time.perf_counter() - start,
         "index": t_index,
@@ -183,7 +182,7 @@ def main() -> int:
             print(f"{label:<33} {r['seconds']:7.3f} s   (files parsed: {len(r['parsed'])})")
         restart = _child(["--scenario", "restart", "--tree", str(tree), "--cache", str(Path(tmp, "c2"))])
         print(
-            f"restart on the persisted cache      {restart['seconds']:7.2f} s = {restart['seconds'] / base:4.2f}x floor "
+            f"restart on the persisted cache {restart['seconds']:7.2f} s = {restart['seconds'] / base:4.2f}x floor "
             f"(load {restart['index']:.2f}, graph {restart['graph']:.2f}, parsed {restart['parsed']})"
             f"  peak {restart['peak_mb']:.0f} MB"
         )
