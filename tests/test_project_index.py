@@ -10,6 +10,7 @@ import pytest
 
 from code_scalpel.project import index as index_module
 from code_scalpel.project.cache import SummaryCache
+from code_scalpel.project.graph import call_graph_of
 from code_scalpel.project.index import ProjectIndex
 from code_scalpel.project.walker import walk_python_files
 from project_support import APP, build, edges, write_tree
@@ -221,8 +222,12 @@ def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str
         "h.py": "from g import run\nfrom f import a\nrun(a)\n",
     }
     index = build(tmp_path / "p", files)
-    edges(index)
+    call_graph_of(index)
     _bump(tmp_path / "p/f.py", files["f.py"].replace(before, after))
     index.refresh()
     assert index.stats["last_parsed"] == ["f.py"] and index.full_recompute != body_only
-    assert edges(index) == edges(build(tmp_path / "p"))
+    fresh = build(tmp_path / "p")
+    assert edges(index) == edges(fresh)
+    updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
+    assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
+    assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc

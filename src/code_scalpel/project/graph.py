@@ -9,44 +9,89 @@ from typing import Any
 from code_scalpel.errors import InvalidArgument, SymbolNotFound
 from code_scalpel.project.index import Progress, ProjectIndex
 from code_scalpel.project.paging import page
+from code_scalpel.project.resolve import display
 
 
 def call_graph_of(index: ProjectIndex, progress: Progress | None = None) -> CallGraph:
-    """The graph of the index's current call results, rebuilt only when they changed."""
+    """The graph of the index's current call results, updated only where they changed."""
     index.call_results(progress)
     cached = index.derived.get("graph")
     if cached is not None and cached[0] == index.generation:
         return cached[1]
-    graph = CallGraph(index)
+    changed = index.changed_since(cached[0]) if cached is not None else None
+    if cached is not None and changed is not None:
+        graph = cached[1]
+        graph.update(index, changed)
+    else:
+        graph = CallGraph(index)
     index.derived["graph"] = (index.generation, graph)
     return graph
 
 
 class CallGraph:
-    def __init__(self, index: ProjectIndex, progress: Progress | None = None) -> None:
-        results = index.call_results(progress)
+    """Edges by caller and callee, kept per file so that one file's change replaces only its edges."""
+
+    def __init__(self, index: ProjectIndex) -> None:
         self.edges: dict[tuple[str, str], tuple[str, int]] = {}
-        self.unresolved: list[dict[str, Any]] = []
         self.external: dict[tuple[str, str], tuple[str, int]] = {}
-        for rel in sorted(results):
-            result = results[rel]
-            for key, (line, _) in result["edges"].items():
-                self.edges.setdefault(key, (rel, line))
-            for key, (line, _) in result["external"].items():
-                self.external.setdefault(key, (rel, line))
-            for caller, text, line, _ in result["unresolved"]:
-                self.unresolved.append({"caller": caller, "call": text, "file": rel, "line": line})
         self.out: dict[str, set[str]] = {}
         self.inc: dict[str, set[str]] = {}
-        for a, b in self.edges:
-            self.out.setdefault(a, set()).add(b)
-            self.inc.setdefault(b, set()).add(a)
         self.defs: dict[str, tuple[str, int]] = {}
-        assert index.resolver is not None
-        from code_scalpel.project.resolve import display
+        self.files: dict[str, dict[str, Any]] = {}
+        self.update(index, None)
 
-        for q, rel in index.resolver.scope_rel.items():
-            self.defs.setdefault(display(q), (rel, index.resolver.scopes[q]["line"]))
+    def update(self, index: ProjectIndex, rels: set[str] | None) -> None:
+        results = index.call_results()
+        resolver = index.resolver
+        assert resolver is not None
+        if rels is None:
+            rels = set(results) | set(self.files)
+        for rel in rels:
+            self._drop(rel)
+        for rel in rels:
+            result = results.get(rel)
+            summary = index.summaries.get(rel)
+            if result is None or summary is None:
+                continue
+            mine = {"edges": [], "external": [], "defs": [], "unresolved": result["unresolved"]}
+            for key, (line, _) in result["edges"].items():
+                self.edges[key] = (rel, line)
+                self.out.setdefault(key[0], set()).add(key[1])
+                self.inc.setdefault(key[1], set()).add(key[0])
+                mine["edges"].append(key)
+            for key, (line, _) in result["external"].items():
+                self.external[key] = (rel, line)
+                mine["external"].append(key)
+            for q, scope in summary["scopes"].items():
+                name = display(q)
+                if name not in self.defs:
+                    self.defs[name] = (rel, scope["line"])
+                    mine["defs"].append(name)
+            self.files[rel] = mine
+
+    def _drop(self, rel: str) -> None:
+        mine = self.files.pop(rel, None)
+        if mine is None:
+            return
+        for a, b in mine["edges"]:
+            self.edges.pop((a, b), None)
+            self.out.get(a, set()).discard(b)
+            self.inc.get(b, set()).discard(a)
+        for key in mine["external"]:
+            self.external.pop(key, None)
+        for name in mine["defs"]:
+            self.defs.pop(name, None)
+
+    @property
+    def unresolved(self) -> list[dict[str, Any]]:
+        return [
+            {"caller": caller, "call": text, "file": rel, "line": line}
+            for rel in sorted(self.files)
+            for caller, text, line, _ in self.files[rel]["unresolved"]
+        ]
+
+    def unresolved_count(self) -> int:
+        return sum(len(f["unresolved"]) for f in self.files.values())
 
     def node(self, name: str) -> str:
         """The node named ``name``: exact, else the one whose qualified name ends with it."""
@@ -91,6 +136,7 @@ def call_graph(
             cut_by = "max_callgraph_nodes"
         edges = sorted((a, b) for a, b in graph.edges if a in nodes and b in nodes and nodes[a] < wanted)
         unresolved = [u for u in graph.unresolved if u["caller"] in nodes]
+        unresolved_total = len(unresolved)
     else:
         edges = sorted(graph.edges)
         names = {n for e in edges for n in e}
@@ -98,7 +144,8 @@ def call_graph(
             kept = set(sorted(names)[:max_nodes])
             edges = [e for e in edges if e[0] in kept and e[1] in kept]
             cut_by = "max_callgraph_nodes"
-        unresolved = graph.unresolved
+        unresolved_total = graph.unresolved_count()
+        unresolved = _first_unresolved(graph, limit)
     paged = page([graph.edge_dict(a, b) for a, b in edges], limit, cursor, cut_by)
     items = paged.pop("items")
     result: dict[str, Any] = {
@@ -108,7 +155,7 @@ def call_graph(
         **paged,
         "nodes": sorted({e["caller"] for e in items} | {e["callee"] for e in items}),
         "unresolved": unresolved[:limit],
-        "unresolved_total": len(unresolved),
+        "unresolved_total": unresolved_total,
         "external_total": len(graph.external),
     }
     if output == "mermaid":
@@ -116,6 +163,16 @@ def call_graph(
     elif output != "json":
         raise InvalidArgument("output must be 'json' or 'mermaid'")
     return result
+
+
+def _first_unresolved(graph: CallGraph, limit: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for rel in sorted(graph.files):
+        for caller, text, line, _ in graph.files[rel]["unresolved"]:
+            if len(out) >= limit:
+                return out
+            out.append({"caller": caller, "call": text, "file": rel, "line": line})
+    return out
 
 
 def _bfs(graph: CallGraph, starts: list[str], k: int, direction: str, max_nodes: int) -> tuple[dict[str, int], bool]:

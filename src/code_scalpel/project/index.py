@@ -107,6 +107,8 @@ class ProjectIndex:
         #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
         self.generation = 0
         self.derived: dict[str, tuple[int, Any]] = {}
+        #: (generation, files whose call results it recomputed, or None for all): lets views update in place.
+        self.change_log: list[tuple[int, set[str] | None]] = []
         #: Counters tests and benchmarks read: how much work each refresh really did.
         self.stats: dict[str, Any] = {"parsed": 0, "reused": 0, "last_parsed": [], "cache_hits": 0, "refreshes": 0}
 
@@ -218,12 +220,14 @@ class ProjectIndex:
                 self.resolver = Resolver(self.summaries)
                 self.full_recompute = True
             resolver = self.resolver
+            changed: set[str] | None = set()
             if self.full_recompute:
                 resolver.reset()
                 self.results = {}
                 self.stale = set(self.summaries)
                 self.full_recompute = False
                 self._compute(self.stale, progress)
+                changed = None
             elif self.stale:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
                 # its answers about everything else; it forgets the changed files' scopes, and those of the
@@ -242,10 +246,20 @@ class ProjectIndex:
                 if more:
                     resolver.forget(self._scopes_of(more))
                     self._compute(more, None)
+                changed = stale | more
             if self.stale:
                 self.generation += 1
+                self.change_log.append((self.generation, changed))
+                del self.change_log[:-64]
             self.stale = set()
             return self.results
+
+    def changed_since(self, generation: int) -> set[str] | None:
+        """Files whose call results changed after ``generation``; None when unknown or everything."""
+        entries = [rels for gen, rels in self.change_log if gen > generation]
+        if len(entries) != self.generation - generation or any(r is None for r in entries):
+            return None
+        return set().union(*entries) if entries else set()
 
     def _scopes_of(self, rels: set[str]) -> set[str]:
         return {q for rel in rels if rel in self.summaries for q in self.summaries[rel]["scopes"]}

@@ -11,6 +11,17 @@ from code_scalpel.project.paging import page
 from code_scalpel.project.resolve import display
 
 
+def cached_metrics(index: ProjectIndex, rel: str, summary: dict[str, Any], threshold: int = 10) -> dict[str, Any]:
+    """Metrics of one file, recomputed only when its summary (or the threshold) changed."""
+    cache = index.derived.setdefault("metrics", (0, {}))[1]
+    hit = cache.get(rel)
+    if hit is not None and hit[0] is summary and hit[1] == threshold:
+        return hit[2]
+    metrics = module_metrics(rel, summary, threshold)
+    cache[rel] = (summary, threshold, metrics)
+    return metrics
+
+
 def module_metrics(rel: str, summary: dict[str, Any], threshold: int = 10) -> dict[str, Any]:
     functions = [s for s in summary["scopes"].values() if s["k"] == "function"]
     classes = [s for s in summary["scopes"].values() if s["k"] == "class"]
@@ -135,7 +146,7 @@ def project_map(index: ProjectIndex, include_complexity: bool, limit: int, curso
     modules = []
     packages = set()
     for rel, summary in sorted(index.summaries.items()):
-        metrics = module_metrics(rel, summary)
+        metrics = cached_metrics(index, rel, summary)
         entry = {k: metrics[k] for k in ("module", "file", "lines", "functions", "classes") if k in metrics}
         if include_complexity:
             entry["complexity_total"] = metrics["complexity_total"]
@@ -154,7 +165,7 @@ def project_map(index: ProjectIndex, include_complexity: bool, limit: int, curso
     ]
     by_lines = sorted(modules, key=lambda m: -m["lines"])[:10]
     complexity = sorted(
-        (module_metrics(rel, s) for rel, s in index.summaries.items()), key=lambda m: -m["complexity_total"]
+        (cached_metrics(index, rel, s) for rel, s in index.summaries.items()), key=lambda m: -m["complexity_total"]
     )[:10]
     paged = page(modules, limit, cursor, "max_files_per_crawl" if index.truncated else None)
     return {
@@ -187,7 +198,7 @@ def crawl(
         parts = rel.split("/")
         return not any(rel.startswith(e + "/") or e in parts[:-1] for e in excluded)
 
-    files = [module_metrics(rel, s, threshold) for rel, s in sorted(index.summaries.items()) if keep(rel)]
+    files = [cached_metrics(index, rel, s, threshold) for rel, s in sorted(index.summaries.items()) if keep(rel)]
     paged = page(files, limit, cursor, "max_files_per_crawl" if index.truncated else None)
     return {
         "root": str(index.root),

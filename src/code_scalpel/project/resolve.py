@@ -101,7 +101,8 @@ class Resolver:
 
     def reset(self) -> None:
         """Forget memoized answers (after summaries or the parameter table changed)."""
-        self._lookup: dict[tuple, frozenset] = {}
+        #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
+        self._lookup: dict[str, dict[tuple, frozenset]] = {}
         self._final: dict[tuple, frozenset] = {}
         self._attr: dict[tuple, frozenset] = {}
         self._mro: dict[str, tuple[list[str], bool]] = {}
@@ -113,7 +114,8 @@ class Resolver:
 
     def forget(self, scopes: set[str]) -> None:
         """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
-        self._lookup = {k: v for k, v in self._lookup.items() if k[0] not in scopes}
+        for q in scopes:
+            self._lookup.pop(q, None)
         self._incoming = {}
         self._by_target = {}
         self._active = set()
@@ -149,10 +151,13 @@ class Resolver:
                     parent = self.scopes[parent]["p"]
                 return self.final(parent, name) if parent else EMPTY
             return self._fallback(q, name)
-        key = (q, name, pos, blk)
-        if env is None and key in self._lookup:
-            return self._lookup[key]
-        guard = (key, id(env))
+        key = (name, pos, blk)
+        memo = self._lookup.get(q)
+        if memo is None:
+            memo = self._lookup[q] = {}
+        if env is None and key in memo:
+            return memo[key]
+        guard = (q, key, id(env))
         if guard in self._active or len(self._active) > _MAX_NESTING:
             return EMPTY
         self._active.add(guard)
@@ -161,7 +166,7 @@ class Resolver:
         finally:
             self._active.discard(guard)
         if env is None:
-            self._lookup[key] = value
+            memo[key] = value
         return value
 
     def _lookup_uncached(
