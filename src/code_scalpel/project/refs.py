@@ -108,10 +108,8 @@ class Denoter:
                 return self.name(c, ident, None, 0)
         if instance:
             for c in mro:
-                for method in r._methods(c):
-                    for base, attr, _ in method["attrs"]:
-                        if attr == ident and base[0] == "n" and method["params"] and base[1] == method["params"][0]:
-                            return {f"{display(c)}.{ident}"}
+                if ident in r.instance_attrs(c):
+                    return {f"{display(c)}.{ident}"}
         return set()
 
     def occurrence(self, q: str, occ: tuple) -> set[str]:

@@ -73,6 +73,8 @@ class Resolver:
     # -- bookkeeping --------------------------------------------------------------------------
     def add(self, rel: str, summary: dict[str, Any]) -> None:
         self.module_rel[summary["module"]] = rel
+        for imported, alias in summary.get("aliases", ()):
+            self.aliases[imported].setdefault(rel, set()).add(alias)
         for q, scope in summary["scopes"].items():
             self.scopes[q] = scope
             self.scope_rel[q] = rel
@@ -80,10 +82,6 @@ class Resolver:
                 name = _callee_name(call[1])
                 if name is not None:
                     self.call_sites[name].setdefault(rel, []).append((q, call))
-            for name, bindings in scope["b"].items():
-                for _, expr, _ in bindings:
-                    if expr[0] == "im" and expr[2] != name:
-                        self.aliases[expr[2]].setdefault(rel, set()).add(name)
 
     def remove(self, rel: str) -> None:
         summary = self.summaries.get(rel)
@@ -110,12 +108,14 @@ class Resolver:
         self._active: set[tuple] = set()
         self._subclasses: dict[str, set[str]] | None = None
         self._incoming: dict[tuple[str, str], frozenset] = {}
+        self._inst_attrs: dict[str, dict[str, list[tuple[str, tuple]]]] = {}
         self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
 
     def forget(self, scopes: set[str]) -> None:
         """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
         for q in scopes:
             self._lookup.pop(q, None)
+            self._inst_attrs.pop(q, None)
         self._incoming = {}
         self._by_target = {}
         self._active = set()
@@ -456,11 +456,22 @@ class Resolver:
             return value
         result: set = set()
         for c in mro:
-            for method in self._methods(c):
-                for base, attr, expr in method["attrs"]:
-                    if attr == name and base[0] == "n" and method["params"] and base[1] == method["params"][0]:
-                        result |= self.eval(expr, method["q"], None)
+            for method_q, expr in self.instance_attrs(c).get(name, ()):
+                result |= self.eval(expr, method_q, None)
         return frozenset(result)
+
+    def instance_attrs(self, cls: str) -> dict[str, list[tuple[str, tuple]]]:
+        """``self.attr = value`` assignments in the methods of ``cls``: attr -> [(method, value)]."""
+        cached = self._inst_attrs.get(cls)
+        if cached is None:
+            cached = {}
+            for method in self._methods(cls):
+                params = method["params"]
+                for base, attr, expr in method["attrs"]:
+                    if base[0] == "n" and params and base[1] == params[0]:
+                        cached.setdefault(attr, []).append((method["q"], expr))
+            self._inst_attrs[cls] = cached
+        return cached
 
     def _methods(self, cls: str) -> Iterable[dict[str, Any]]:
         scope = self.scopes.get(cls)

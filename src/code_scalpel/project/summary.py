@@ -24,7 +24,7 @@ from typing import Any
 
 #: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
 POS = 1 << 20
-FORMAT = 5  # bump when the summary layout changes: cached summaries of another format are discarded
+FORMAT = 6  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
 _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
@@ -49,6 +49,7 @@ class Extractor:
         self.is_pkg = is_pkg
         self.scopes: dict[str, dict[str, Any]] = {}
         self.imports: list[tuple[int, str, str | None]] = []  # (line, module, imported name or None)
+        self.aliases: list[tuple[str, str]] = []  # (imported name, local alias) of `from m import a as b`
         self.main_block: int | None = None
         self.stack: list[_Scope] = []
         self.block: tuple = ()
@@ -124,6 +125,7 @@ class Extractor:
             "lines": lines,
             "scopes": self.scopes,
             "imports": self.imports,
+            "aliases": self.aliases,
             "main": self.main_block,
         }
 
@@ -394,6 +396,8 @@ class Extractor:
                 self.cur.d["star"].append(mod)
                 continue
             self.imports.append((node.lineno, mod, alias.name))
+            if alias.asname and alias.asname != alias.name:
+                self.aliases.append((alias.name, alias.asname))
             name = alias.asname or alias.name
             self.bind(name, ("im", mod, alias.name), pos)
             # The imported name is the reference (an alias is only the local spelling).

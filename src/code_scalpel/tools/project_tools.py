@@ -94,15 +94,16 @@ def run_references(args: ReferencesArgs, ctx: ToolContext) -> dict[str, Any]:
 
     root = ctx.sandbox.resolve_dir(args.project_root)
     index = _index(ctx, root)
-    return references(
-        index,
-        args.symbol_name,
-        args.scope_prefix,
-        args.include_tests,
-        args.limit,
-        args.cursor,
-        ctx.limits.max_references,
-    )
+    with index.lock:  # the resolver's memo is shared by every call on this root
+        return references(
+            index,
+            args.symbol_name,
+            args.scope_prefix,
+            args.include_tests,
+            args.limit,
+            args.cursor,
+            ctx.limits.max_references,
+        )
 
 
 def summarize_references(r: dict[str, Any]) -> str:
@@ -126,8 +127,9 @@ class ProjectMapArgs(Args):
 def run_project_map(args: ProjectMapArgs, ctx: ToolContext) -> dict[str, Any]:
     from code_scalpel.project.projmap import project_map
 
-    root = ctx.sandbox.resolve_dir(args.project_root)
-    return project_map(_index(ctx, root), args.include_complexity, args.limit, args.cursor)
+    index = _index(ctx, ctx.sandbox.resolve_dir(args.project_root))
+    with index.lock:
+        return project_map(index, args.include_complexity, args.limit, args.cursor)
 
 
 def summarize_project_map(r: dict[str, Any]) -> str:
@@ -157,8 +159,9 @@ class CrawlArgs(Args):
 def run_crawl(args: CrawlArgs, ctx: ToolContext) -> dict[str, Any]:
     from code_scalpel.project.projmap import crawl
 
-    root = ctx.sandbox.resolve_dir(args.root_path)
-    return crawl(_index(ctx, root), args.exclude_dirs, args.complexity_threshold, args.limit, args.cursor)
+    index = _index(ctx, ctx.sandbox.resolve_dir(args.root_path))
+    with index.lock:
+        return crawl(index, args.exclude_dirs, args.complexity_threshold, args.limit, args.cursor)
 
 
 def summarize_crawl(r: dict[str, Any]) -> str:
@@ -184,18 +187,18 @@ class CallGraphArgs(Args):
 def run_call_graph(args: CallGraphArgs, ctx: ToolContext) -> dict[str, Any]:
     from code_scalpel.project.graph import call_graph
 
-    root = ctx.sandbox.resolve_dir(args.project_root)
-    graph = _graph(ctx, _index(ctx, root))
-    return call_graph(
-        graph,
-        args.entry_point,
-        args.depth,
-        args.output,
-        args.limit,
-        args.cursor,
-        ctx.limits.max_callgraph_depth,
-        ctx.limits.max_callgraph_nodes,
-    )
+    index = _index(ctx, ctx.sandbox.resolve_dir(args.project_root))
+    with index.lock:
+        return call_graph(
+            _graph(ctx, index),
+            args.entry_point,
+            args.depth,
+            args.output,
+            args.limit,
+            args.cursor,
+            ctx.limits.max_callgraph_depth,
+            ctx.limits.max_callgraph_nodes,
+        )
 
 
 def summarize_call_graph(r: dict[str, Any]) -> str:
@@ -219,10 +222,10 @@ class NeighborhoodArgs(Args):
 def run_neighborhood(args: NeighborhoodArgs, ctx: ToolContext) -> dict[str, Any]:
     from code_scalpel.project.graph import neighborhood
 
-    root = ctx.sandbox.resolve_dir(args.project_root)
-    graph = _graph(ctx, _index(ctx, root))
+    index = _index(ctx, ctx.sandbox.resolve_dir(args.project_root))
     max_nodes = min(args.max_nodes, ctx.limits.max_callgraph_nodes)
-    return neighborhood(graph, args.center_node_id, args.k, args.direction, max_nodes)
+    with index.lock:
+        return neighborhood(_graph(ctx, index), args.center_node_id, args.k, args.direction, max_nodes)
 
 
 def summarize_neighborhood(r: dict[str, Any]) -> str:
@@ -258,7 +261,8 @@ def run_deps(args: DepsArgs, ctx: ToolContext) -> dict[str, Any]:
     rel = path.relative_to(root).as_posix()
     if rel not in index.summaries:
         raise InvalidArgument(f"target_file {args.target_file!r} is not part of the project (ignored or skipped)")
-    return cross_file_dependencies(index, rel, args.target_symbol, args.max_depth, args.include_code, args.limit)
+    with index.lock:
+        return cross_file_dependencies(index, rel, args.target_symbol, args.max_depth, args.include_code, args.limit)
 
 
 def summarize_deps(r: dict[str, Any]) -> str:
