@@ -164,3 +164,18 @@ def test_cancellation_stops_the_build(ctx: ToolContext) -> None:
     ctx.progress = lambda *a: None
     with pytest.raises(Cancelled):
         call(ctx, "get_project_map")
+
+
+def test_concurrent_calls_on_one_root_agree(ctx: ToolContext) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [
+        ("get_symbol_references", {"symbol_name": "app.util.helper"}),
+        ("get_call_graph", {}),
+        ("get_graph_neighborhood", {"center_node_id": "app.util.helper"}),
+        ("get_cross_file_dependencies", {"target_file": "app/core.py", "target_symbol": "Engine"}),
+    ] * 4
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda job: call(ctx, job[0], **job[1]), jobs))
+    for i, result in enumerate(results[4:], start=4):
+        assert result == results[i % 4]
