@@ -51,7 +51,10 @@ def parse_file(path: str, rel: str, max_bytes: int) -> tuple[str, int, int, byte
         gc.enable()
 
 
-def _parse_file(path: str, rel: str, max_bytes: int) -> tuple[str, int, int, bytes, bytes]:
+def _parse_file(
+    path: str, rel: str, max_bytes: int, keep: dict[str, Any] | None = None
+) -> tuple[str, int, int, bytes, bytes]:
+    """Like :func:`parse_file`; with ``keep``, also leaves the summary object there (no unmarshalling)."""
     module, is_pkg = module_name(rel)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -68,6 +71,8 @@ def _parse_file(path: str, rel: str, max_bytes: int) -> tuple[str, int, int, byt
             summary = summarize(decode_source(data, rel), module, is_pkg)
         except FileUnreadable as exc:
             summary = _error_summary(module, is_pkg, exc.message)
+    if keep is not None:
+        keep[rel] = summary
     return rel, st.st_size, st.st_mtime_ns, digest_of(data), marshal.dumps(summary)
 
 
@@ -98,6 +103,7 @@ class ProjectIndex:
         self.lock = threading.RLock()
         self.files: dict[str, tuple[int, int, bytes]] = {}  # rel -> (size, mtime_ns, digest)
         self.summaries: dict[str, dict[str, Any]] = {}
+        self._fresh: dict[str, dict[str, Any]] = {}  # summaries parsed in this process, not yet adopted
         self.truncated = False
         self.resolver: Resolver | None = None
         self.results: dict[str, dict[str, Any]] = {}
@@ -121,6 +127,7 @@ class ProjectIndex:
 
     def _refresh(self, progress: Progress | None, max_files: int | None, max_bytes: int) -> dict:
         self.stats["refreshes"] += 1
+        self._fresh.clear()
         cached: dict[str, tuple[int, int, bytes, dict[str, Any]]] = {}
         if not self.loaded:
             self.loaded = True
@@ -154,7 +161,9 @@ class ProjectIndex:
             if known is not None and known[2] == digest and rel in self.summaries:
                 continue  # touched, not changed
             changed.append(rel)
-            self._replace(rel, marshal.loads(blob))
+            fresh = self._fresh.pop(rel, None)
+            self._replace(rel, fresh if fresh is not None else marshal.loads(blob))
+        self._fresh.clear()
         for rel in removed:
             self.files.pop(rel, None)
             self._replace(rel, None)
@@ -186,7 +195,7 @@ class ProjectIndex:
                 pool.shutdown(wait=True, cancel_futures=True)
             return out
         for i, entry in enumerate(todo):
-            out.append(_parse_file(str(entry.path), entry.rel, max_bytes))
+            out.append(_parse_file(str(entry.path), entry.rel, max_bytes, self._fresh))
             if progress is not None and (i % 50 == 49 or i + 1 == total):
                 progress(i + 1, total, f"parsed {i + 1}/{total} files")
         return out
