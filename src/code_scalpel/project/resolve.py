@@ -64,6 +64,8 @@ class Resolver:
         #: callee name (last identifier of a call's target) -> rel -> [(scope, call)]: where to look for
         #: the arguments a function receives.
         self.call_sites: dict[str, dict[str, list[tuple[str, tuple]]]] = defaultdict(dict)
+        #: attribute -> rel -> [(scope, object expr, value expr)] of ``obj.attr = value`` outside ``self``.
+        self.attr_sites: dict[str, dict[str, list[tuple[str, tuple, tuple]]]] = defaultdict(dict)
         #: imported name -> local aliases it is bound to (``from m import f as g``).
         self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
         for rel, summary in summaries.items():
@@ -82,6 +84,11 @@ class Resolver:
                 name = _callee_name(call[1])
                 if name is not None:
                     self.call_sites[name].setdefault(rel, []).append((q, call))
+            params = scope["params"]
+            for target, attr, value in scope["attrs"]:
+                # `module.attr = value` (monkey-patching a hook): a plain name or dotted name as the target.
+                if target[0] == "n" and not (scope.get("cls") and params and target[1] == params[0]):
+                    self.attr_sites[attr].setdefault(rel, []).append((q, target, value))
 
     def remove(self, rel: str) -> None:
         summary = self.summaries.get(rel)
@@ -93,7 +100,7 @@ class Resolver:
             if self.scope_rel.get(q) == rel:
                 del self.scopes[q]
                 del self.scope_rel[q]
-        for table in (self.call_sites, self.aliases):
+        for table in (self.call_sites, self.aliases, self.attr_sites):
             for per_file in table.values():
                 per_file.pop(rel, None)
 
@@ -439,19 +446,33 @@ class Resolver:
     def _attr_uncached(self, base: tuple, name: str) -> frozenset:
         kind = base[0]
         if kind == "mod":
-            return self.module_attr(base[1], name)
+            return self.module_attr(base[1], name) | self._assigned_attr(base, name)
         if kind == "ext":
             return frozenset({("ext", f"{base[1]}.{name}")})
         if kind in ("cls", "inst"):
-            return self.class_attr(base[1], name, instance=kind == "inst")
+            return self.class_attr(base[1], name, instance=kind == "inst", receiver=base)
         if kind == "super":
-            mro, _ = self.mro(base[1])
-            return self._attr_in(mro[1:], name, instance=True)
+            # super() in class B continues the MRO of self's class: B's own, or a subclass's (diamonds).
+            result: set = set()
+            for cls in (base[1], *sorted(self.subclasses_of(base[1]))):
+                mro, _ = self.mro(cls)
+                if base[1] in mro:
+                    result |= self._attr_in(mro[mro.index(base[1]) + 1 :], name, instance=True)
+            return frozenset(result)
         return EMPTY
 
-    def class_attr(self, cls: str, name: str, instance: bool) -> frozenset:
+    def _assigned_attr(self, base: tuple, name: str) -> frozenset:
+        """Values given to ``name`` by ``module.name = value`` anywhere, where ``module`` provably is ``base``."""
+        result: set = set()
+        for sites in self.attr_sites.get(name, {}).values():
+            for q, target, value in sites:
+                if base in self.eval(target, q, None):
+                    result |= self.eval(value, q, None)
+        return frozenset(result)
+
+    def class_attr(self, cls: str, name: str, instance: bool, receiver: tuple | None = None) -> frozenset:
         mro, _ = self.mro(cls)
-        value = self._attr_in(mro, name, instance)
+        value = self._attr_in(mro, name, instance, receiver)
         if value or not instance:
             return value
         result: set = set()
@@ -484,7 +505,7 @@ class Resolver:
                     out.append(self.scopes[expr[1]])
         return out
 
-    def _attr_in(self, mro: list[str], name: str, instance: bool) -> frozenset:
+    def _attr_in(self, mro: list[str], name: str, instance: bool, receiver: tuple | None = None) -> frozenset:
         for c in mro:
             scope = self.scopes.get(c)
             if scope is not None and name in scope["b"]:
@@ -495,7 +516,12 @@ class Resolver:
                         mk = target.get("mk") if target else None
                         if target is not None and target.get("cls") == c:
                             bound = mk == "class" or (instance and mk != "static")
-                            value = ("fn", value[1], bound)
+                            if bound and receiver is not None:
+                                # The receiver is what self/cls is in this call (a subclass, say).
+                                who = ("cls", receiver[1]) if mk == "class" else receiver
+                                value = ("fn", value[1], True, who)
+                            else:
+                                value = ("fn", value[1], bound)
                     result.add(value)
                 return frozenset(result)
         return EMPTY
@@ -528,6 +554,7 @@ class Resolver:
     def subclasses_of(self, cls: str) -> set[str]:
         """Every project class that has ``cls`` in its MRO (transitively)."""
         if self._subclasses is None:
+            self._subclasses = {}  # re-entry (an MRO below needs subclasses) sees none rather than recursing
             below: dict[str, set[str]] = defaultdict(set)
             for q, scope in self.scopes.items():
                 if scope["k"] == "class" and scope["bases"]:
@@ -566,17 +593,25 @@ class Resolver:
         for f in funcs:
             kind = f[0]
             if kind == "fn":
-                result |= self.returns(f[1], f[2], args, kwargs, q, env, depth)
+                result |= self.returns(f[1], f[2], args, kwargs, q, env, depth, f[3] if len(f) > 3 else None)
             elif kind == "cls":
                 result.add(("inst", f[1]))
             elif kind == "inst":
-                for call in self.class_attr(f[1], "__call__", True):
+                for call in self.class_attr(f[1], "__call__", True, f):
                     if call[0] == "fn":
-                        result |= self.returns(call[1], True, args, kwargs, q, env, depth)
+                        result |= self.returns(call[1], True, args, kwargs, q, env, depth, f)
         return frozenset(result)
 
     def returns(
-        self, fq: str, bound: bool, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
+        self,
+        fq: str,
+        bound: bool,
+        args: tuple,
+        kwargs: tuple,
+        q: str,
+        env: dict | None,
+        depth: int,
+        receiver: tuple | None = None,
     ) -> frozenset:
         scope = self.scopes.get(fq)
         if scope is None:
@@ -621,6 +656,8 @@ class Resolver:
         if key in self._active:
             return EMPTY
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
+        if bound and receiver is not None and scope["params"]:
+            callee_env[scope["params"][0]] = frozenset({receiver})
         self._active.add(key)
         try:
             out = set()
@@ -642,6 +679,9 @@ class Resolver:
                 break
             if offset + i < len(params):
                 out[params[offset + i]] = self.eval(arg, q, env, depth)
+        rest = _rest_args(scope, bound, args)
+        if rest is not None:
+            out[scope["vararg"]] = self.eval(rest, q, env, depth)
         for name, arg in kwargs:
             if name is not None and (name in params or name in scope["kwonly"]):
                 out[name] = self.eval(arg, q, env, depth)
@@ -656,7 +696,20 @@ def _callee_name(expr: tuple) -> str | None:
     return None
 
 
+def _rest_args(scope: dict[str, Any], bound: bool, args: tuple) -> tuple | None:
+    """What ``*args`` receives at this call, as a literal tuple, when that is known."""
+    if scope["vararg"] is None:
+        return None
+    skip = len(scope["params"]) - (1 if bound else 0)
+    rest = args[max(skip, 0) :]
+    if not rest or any(a[0] == "*" for a in args):
+        return None
+    return ("l", rest)
+
+
 def _argument_for(scope: dict[str, Any], bound: bool, call: tuple, param: str) -> tuple | None:
+    if param == scope["vararg"]:
+        return _rest_args(scope, bound, call[2])
     params = scope["params"]
     offset = 1 if bound else 0
     for i, arg in enumerate(call[2]):
