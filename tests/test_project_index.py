@@ -231,3 +231,52 @@ def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str
     updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
     assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
     assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
+
+
+def test_restart_reuses_stored_call_results_and_stays_correct(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert edges(second) == expected and second.stats.get("results_from_cache")
+    assert second.resolver is None  # the graph came from the cache: nothing was resolved
+    _bump(project / "app/other.py", "def helper():\n    pass\ndef run(thing):\n    helper()\n    helper()\n")
+    second.refresh()
+    assert edges(second) == edges(
+        build(tmp_path / "fresh", {**APP, "app/other.py": (project / "app/other.py").read_text()})
+    )
+    second.close()
+    third = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)  # results stored for the new snapshot
+    third.refresh()
+    assert edges(third) == edges(second) and third.stats.get("results_from_cache")
+
+
+def test_stored_results_of_another_snapshot_are_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    build(project, APP, cache=cache).close()
+    _bump(project / "app/other.py", "def helper():\n    pass\n")
+    index = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    index.refresh()
+    got = edges(index)
+    assert not index.stats.get("results_from_cache")
+    assert not any(a.startswith("app.other.run") for a, _ in got)
+
+
+def test_corrupt_stored_results_are_recomputed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    (db_file,) = cache.glob("*.sqlite")
+    db = sqlite3.connect(db_file)
+    db.execute("UPDATE results SET blob = X'00010203'")
+    db.commit()
+    db.close()
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert edges(second) == expected and not second.stats.get("results_from_cache")

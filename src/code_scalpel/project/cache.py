@@ -64,6 +64,8 @@ class SummaryCache:
             "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
             "digest BLOB, summary BLOB, checksum BLOB)"
         )
+        # Call results of the whole project as of one snapshot of file digests (valid only for exactly it).
+        db.execute("CREATE TABLE IF NOT EXISTS results (rel TEXT PRIMARY KEY, blob BLOB, checksum BLOB)")
         return db
 
     def _recreate(self) -> sqlite3.Connection:
@@ -111,6 +113,44 @@ class SummaryCache:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:  # a full disk must not fail the analysis
             log.warning("could not write the index cache %s: %s", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+
+    def load_results(self, snapshot: str) -> dict[str, dict[str, Any]] | None:
+        """The call results stored for this exact snapshot of the project, or None."""
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'results_snapshot'").fetchone()
+            if row is None or row[0] != snapshot:
+                return None
+            out = {}
+            for rel, blob, check in self.db.execute("SELECT rel, blob, checksum FROM results"):
+                if checksum(blob) != check:
+                    raise CacheCorrupt(f"checksum mismatch for the results of {rel}")
+                out[rel] = marshal.loads(blob)
+            return out
+        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+            log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
+            return None
+
+    def store_results(self, snapshot: str, results: dict[str, dict[str, Any]], rels: set[str] | None) -> None:
+        """Record the results of ``rels`` (None: all) as those of ``snapshot``."""
+        try:
+            rows = [
+                (rel, blob, checksum(blob))
+                for rel in (results if rels is None else rels)
+                if rel in results
+                for blob in [marshal.dumps(results[rel])]
+            ]
+            self.db.execute("BEGIN")
+            if rels is None:
+                self.db.execute("DELETE FROM results")
+            else:
+                self.db.executemany("DELETE FROM results WHERE rel = ?", [(r,) for r in rels])
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('results_snapshot', ?)", (snapshot,))
+            self.db.execute("COMMIT")
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("could not write call results to %s: %s", self.path, exc)
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
 

@@ -42,8 +42,6 @@ class CallGraph:
 
     def update(self, index: ProjectIndex, rels: set[str] | None) -> None:
         results = index.call_results()
-        resolver = index.resolver
-        assert resolver is not None
         if rels is None:
             rels = set(results) | set(self.files)
         for rel in rels:

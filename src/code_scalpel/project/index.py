@@ -109,6 +109,7 @@ class ProjectIndex:
         self.results: dict[str, dict[str, Any]] = {}
         self.stale: set[str] = set()
         self.full_recompute = True
+        self.results_checked = False
         self.loaded = False
         #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
         self.generation = 0
@@ -225,10 +226,19 @@ class ProjectIndex:
     def call_results(self, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
         """Per-file call edges, recomputed only where stale."""
         with self.lock, _no_gc():
-            if self.resolver is None:
-                self.resolver = Resolver(self.summaries)
-                self.full_recompute = True
-            resolver = self.resolver
+            if self.full_recompute and self.cache is not None and not self.results_checked:
+                # A restart on an unchanged project: the stored results are exactly those of these files.
+                self.results_checked = True
+                stored = self.cache.load_results(self._snapshot())
+                if stored is not None and set(stored) == set(self.summaries):
+                    self.results = stored
+                    self.full_recompute = False
+                    self.stale = set()
+                    self.generation += 1
+                    self.change_log.append((self.generation, None))
+                    self.stats["results_from_cache"] = True
+                    return self.results
+            resolver = self.ensure_resolver()
             changed: set[str] | None = set()
             if self.full_recompute:
                 resolver.reset()
@@ -260,8 +270,23 @@ class ProjectIndex:
                 self.generation += 1
                 self.change_log.append((self.generation, changed))
                 del self.change_log[:-64]
+                if self.cache is not None:
+                    self.cache.store_results(self._snapshot(), self.results, changed)
             self.stale = set()
             return self.results
+
+    def ensure_resolver(self) -> Resolver:
+        """The resolver over the current summaries (created on first need: cached results do not need it)."""
+        with self.lock:
+            if self.resolver is None:
+                self.resolver = Resolver(self.summaries)
+            return self.resolver
+
+    def _snapshot(self) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        for rel in sorted(self.files):
+            h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + self.files[rel][2])
+        return h.hexdigest()
 
     def changed_since(self, generation: int) -> set[str] | None:
         """Files whose call results changed after ``generation``; None when unknown or everything."""

@@ -174,9 +174,8 @@ def find_definitions(index: ProjectIndex, symbol: str) -> list[str]:
 
 
 def _resolver(index: ProjectIndex) -> Resolver:
-    index.call_results()  # builds the resolver (and the graph, which refs share)
-    assert index.resolver is not None
-    return index.resolver
+    index.call_results()  # brings the results up to date first (refs and the graph share the resolver)
+    return index.ensure_resolver()
 
 
 def references(
