@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from code_scalpel.project.index import Progress, ProjectIndex
 
+WORKERS_ENV = "CODE_SCALPEL_INDEX_WORKERS"
 _lock = threading.Lock()
 _indexes: dict[tuple[str, str | None], ProjectIndex] = {}
 
@@ -26,9 +28,15 @@ def open_index(
     with _lock:
         index = _indexes.get(key)
         if index is None:
-            index = _indexes[key] = ProjectIndex(root, contains, cache_dir)
+            index = _indexes[key] = ProjectIndex(root, contains, cache_dir, workers=_workers())
     index.refresh(progress, max_files=max_files, max_bytes=max_bytes)
     return index
+
+
+def _workers() -> int:
+    """``$CODE_SCALPEL_INDEX_WORKERS``: processes for cold builds (1 = no pool; default: one per core)."""
+    raw = os.environ.get(WORKERS_ENV, "")
+    return int(raw) if raw.isdigit() else 0
 
 
 def forget_all() -> None:
