@@ -140,3 +140,14 @@ def test_cross_file_dependencies_transitive_depth(tmp_path: Path) -> None:
     assert [(d["symbol"], d["depth"]) for d in two["dependencies"]] == [("b.g", 1), ("c.h", 2)]
     with pytest.raises(SymbolNotFound):
         cross_file_dependencies(index, "a.py", "missing", 1, False, 50)
+
+
+def test_file_swapped_for_an_escaping_link_after_indexing_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("from a import helper  # SECRET token\nhelper()\n")
+    index = build(tmp_path / "p", {"a.py": "def helper():\n    pass\n", "b.py": "from a import helper\nhelper()\n"})
+    (tmp_path / "p" / "b.py").unlink()
+    (tmp_path / "p" / "b.py").symlink_to(outside)  # swapped after the walk, before the query
+    r = references(index, "a.helper", None, True, 100, None, 1000)
+    assert all("SECRET" not in e["text"] for e in r["references"] + r["unresolved"])
+    assert {e["file"] for e in r["references"]} == {"a.py"}

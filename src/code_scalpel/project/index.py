@@ -14,6 +14,7 @@ import hashlib
 import logging
 import marshal
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -72,6 +73,8 @@ def _parse_file(
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):  # swapped for a FIFO or device since the walk
+                return rel, 0, 0, b"", marshal.dumps(_error_summary(module, is_pkg, "not a regular file"))
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         summary = _error_summary(module, is_pkg, f"cannot read: {exc.strerror}")

@@ -10,6 +10,8 @@ reported as unresolved; one that provably denotes something else is dropped.
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from collections import deque
 from typing import Any
 
@@ -144,8 +146,16 @@ def _builtins() -> frozenset[str]:
 
 
 def _read(index: ProjectIndex, rel: str) -> str | None:
+    """Text of an indexed file, re-checked against the sandbox (it may have become a link since the walk)."""
+    path = index.root / rel
     try:
-        return (index.root / rel).read_text(encoding="utf-8", errors="replace")
+        if not index.contains(path.resolve()):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read().decode("utf-8", errors="replace")
     except OSError:
         return None
 
