@@ -340,6 +340,8 @@ class ProjectIndex:
 
 
 _gc_lock = threading.Lock()
+#: Net new container objects since the last collection above which a build counts as big.
+_FREEZE_AFTER = 1_000_000
 _gc_depth = 0
 
 
@@ -347,7 +349,9 @@ _gc_depth = 0
 def _no_gc() -> Iterator[None]:
     """Summaries are millions of small acyclic tuples: the cyclic GC would rescan them over and over.
 
-    Collection is suspended while they are built, then the survivors are frozen out of future scans.
+    Collection is suspended while they are built.  After a big build the survivors are frozen out of
+    future scans (a full collection over millions of live tuples would stall a later call); freezing is
+    kept to big builds because it also pins whatever cyclic garbage other threads have pending.
     """
     global _gc_depth
     with _gc_lock:
@@ -360,7 +364,8 @@ def _no_gc() -> Iterator[None]:
         with _gc_lock:
             _gc_depth -= 1
             if _gc_depth == 0:
-                gc.freeze()
+                if gc.get_count()[0] > _FREEZE_AFTER:
+                    gc.freeze()
                 gc.enable()
 
 
