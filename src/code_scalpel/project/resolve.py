@@ -24,6 +24,7 @@ BUILTINS = frozenset(dir(builtins))
 _MAX_CONTEXT_DEPTH = 3
 #: Deeper chains of evaluation than this give up (unknown) instead of exhausting the stack.
 _MAX_NESTING = 120
+_DEPTH = ("depth-limit",)
 _PASS_FIRST_ARG = frozenset(
     {
         "builtins.staticmethod",
@@ -113,10 +114,35 @@ class Resolver:
         self._mro: dict[str, tuple[list[str], bool]] = {}
         self._returns: dict[str, frozenset] = {}
         self._active: set[tuple] = set()
+        self._heads: set[Any] = set()  # cycle heads still being computed
+        #: Answers computed inside an open cycle: reused until it closes (no blow-up), never memoized.
+        self._prov: dict[Any, frozenset] = {}
+        self._hits = 0
         self._subclasses: dict[str, set[str]] | None = None
         self._incoming: dict[tuple[str, str], frozenset] = {}
         self._inst_attrs: dict[str, dict[str, list[tuple[str, tuple]]]] = {}
         self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
+
+    def _enter(self, key: Any) -> bool:
+        """Start computing ``key``; False (and the caller answers "unknown") when that would recurse."""
+        if key in self._active or len(self._active) > _MAX_NESTING:
+            # A cycle (or a chain too deep): the answer being built up the stack is incomplete until the
+            # frame that started it finishes, so nothing computed meanwhile may be memoized.
+            self._heads.add(key if key in self._active else _DEPTH)
+            self._hits += 1
+            return False
+        self._active.add(key)
+        return True
+
+    def _leave(self, key: Any, hits_before: int) -> bool:
+        """Finish ``key``; True when its value is complete (safe to memoize)."""
+        self._active.discard(key)
+        self._heads.discard(key)
+        if not self._active:
+            self._heads.discard(_DEPTH)
+        if not self._heads and self._prov:
+            self._prov = {}  # every cycle is closed: provisional answers are recomputed on demand
+        return self._hits == hits_before or not self._heads
 
     def forget(self, scopes: set[str]) -> None:
         """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
@@ -126,6 +152,8 @@ class Resolver:
         self._incoming = {}
         self._by_target = {}
         self._active = set()
+        self._heads = set()
+        self._prov = {}
 
     # -- scopes -------------------------------------------------------------------------------
     def module_of(self, q: str) -> str:
@@ -165,15 +193,20 @@ class Resolver:
         if env is None and key in memo:
             return memo[key]
         guard = (q, key, id(env))
-        if guard in self._active or len(self._active) > _MAX_NESTING:
+        provisional = self._prov.get(guard)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(guard):
             return EMPTY
-        self._active.add(guard)
         try:
             value = self._lookup_uncached(scope, q, name, pos, blk, env, bindings, is_param)
         finally:
-            self._active.discard(guard)
-        if env is None:
+            complete = self._leave(guard, h0)
+        if env is None and complete:
             memo[key] = value
+        elif not complete:
+            self._prov[guard] = value
         return value
 
     def _lookup_uncached(
@@ -216,14 +249,20 @@ class Resolver:
         cached = self._final.get(key)
         if cached is not None:
             return cached
-        if key in self._active:
+        provisional = self._prov.get(key)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(key):
             return EMPTY
-        self._active.add(key)
         try:
             value = self.lookup(q, name, None, 0, None)
         finally:
-            self._active.discard(key)
-        self._final[key] = value
+            complete = self._leave(key, h0)
+        if complete:
+            self._final[key] = value
+        else:
+            self._prov[key] = value
         return value
 
     def _fallback(self, module_q: str, name: str) -> frozenset:
@@ -288,14 +327,20 @@ class Resolver:
         if cached is not None:
             return cached
         guard = ("in", fq, param)
-        if guard in self._active:
+        provisional = self._prov.get(guard)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(guard):
             return EMPTY
-        self._active.add(guard)
         try:
             value = self._incoming_uncached(fq, param)
         finally:
-            self._active.discard(guard)
-        self._incoming[key] = value
+            complete = self._leave(guard, h0)
+        if complete:
+            self._incoming[key] = value
+        else:
+            self._prov[guard] = value
         return value
 
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
@@ -433,14 +478,20 @@ class Resolver:
         cached = self._attr.get(key)
         if cached is not None:
             return cached
-        if key in self._active:
+        provisional = self._prov.get(key)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(key):
             return EMPTY
-        self._active.add(key)
         try:
             value = self._attr_uncached(base, name)
         finally:
-            self._active.discard(key)
-        self._attr[key] = value
+            complete = self._leave(key, h0)
+        if complete:
+            self._attr[key] = value
+        else:
+            self._prov[key] = value
         return value
 
     def _attr_uncached(self, base: tuple, name: str) -> frozenset:
@@ -621,17 +672,23 @@ class Resolver:
             if cached is not None:
                 return cached
             key = ("ret", fq)
-            if key in self._active:
+            provisional = self._prov.get(key)
+            if provisional is not None:
+                return provisional
+            h0 = self._hits
+            if not self._enter(key):
                 return EMPTY
-            self._active.add(key)
             try:
                 out: set = set()
                 for y in scope["yld"]:
                     out |= self.eval(y, fq, None)
             finally:
-                self._active.discard(key)
+                complete = self._leave(key, h0)
             value = frozenset({("hom", frozenset(out))})
-            self._returns[fq] = value
+            if complete:
+                self._returns[fq] = value
+            else:
+                self._prov[key] = value
             return value
         # One level of call-site sensitivity: enough for decorators and factories, and bounded.
         sensitive = env is None and _uses_params(scope)
@@ -640,31 +697,40 @@ class Resolver:
             if cached is not None:
                 return cached
             key = ("ret", fq)
-            if key in self._active:
+            provisional = self._prov.get(key)
+            if provisional is not None:
+                return provisional
+            h0 = self._hits
+            if not self._enter(key):
                 return EMPTY
-            self._active.add(key)
             try:
                 out = set()
                 for r in scope["ret"]:
                     out |= self.eval(r, fq, None)
             finally:
-                self._active.discard(key)
+                complete = self._leave(key, h0)
             value = frozenset(out)
-            self._returns[fq] = value
+            if complete:
+                self._returns[fq] = value
+            else:
+                self._prov[key] = value
             return value
         key = ("ctx", fq, depth)
         if key in self._active:
+            self._enter(key)  # records the cycle
             return EMPTY
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
         if bound and receiver is not None and scope["params"]:
             callee_env[scope["params"][0]] = frozenset({receiver})
-        self._active.add(key)
+        h0 = self._hits
+        if not self._enter(key):
+            return EMPTY
         try:
             out = set()
             for r in scope["ret"]:
                 out |= self.eval(r, fq, callee_env, depth + 1)
         finally:
-            self._active.discard(key)
+            self._leave(key, h0)
         return frozenset(out)
 
     def bind_args(
