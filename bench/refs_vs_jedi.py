@@ -70,6 +70,7 @@ def main() -> int:
         same = 0
         ours_only_total = jedi_only_total = both_total = 0
         t_ours = t_jedi = 0.0
+        jedi_errors: list[str] = []
         for qname, rel, line, col in symbols:
             start = time.perf_counter()
             result = references(index, qname, None, True, 100_000, None, 100_000)
@@ -77,8 +78,13 @@ def main() -> int:
             ours = {(r["file"], r["line"]) for r in result["references"]}
             start = time.perf_counter()
             script = jedi.Script(path=str(root / rel), project=project)
-            found = script.get_references(line, col, scope="project")
-            t_jedi += time.perf_counter() - start
+            try:
+                found = script.get_references(line, col, scope="project")
+            except Exception as exc:  # jedi has internal errors on some inputs; count them, don't abort
+                jedi_errors.append(f"{qname}: {type(exc).__name__}: {exc}")
+                continue
+            finally:
+                t_jedi += time.perf_counter() - start
             theirs = set()
             for name in found:
                 if name.module_path is None:
@@ -97,7 +103,9 @@ def main() -> int:
                     print(f"   only ours : {f}:{ln}: {(root / f).read_text().splitlines()[ln - 1].strip()}")
                 for f, ln in sorted(theirs - ours):
                     print(f"   only jedi : {f}:{ln}: {(root / f).read_text().splitlines()[ln - 1].strip()}")
-        n = len(symbols)
+        n = len(symbols) - len(jedi_errors)
+        for error in jedi_errors:
+            print(f"jedi failed on {error} (symbol left out)")
         print(f"package {args.package} ({len(index.summaries)} files), {n} symbols")
         print(f"agreement (identical location sets): {same}/{n} = {same / n:.1%}")
         print(f"locations found by both: {both_total}, only by us: {ours_only_total}, only by jedi: {jedi_only_total}")
