@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from code_scalpel.errors import InvalidArgument
+from code_scalpel.errors import InvalidArgument, TooLarge
 from code_scalpel.scanning.findings import SEVERITY_ORDER, sort_key
 from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
+from code_scalpel.scanning.project import Project, python_files
 
 
 def parse_error(path: str, exc: SyntaxError) -> dict[str, Any]:
@@ -66,3 +69,46 @@ def scan_code(code: str, path: str = "<code>", *, confidence_threshold: float = 
     else:
         scan_tree(tree, code, path, findings=findings, extra_sources=extra_sources)
     return finish(list(findings.values()), confidence_threshold, errors, {"file": path, "files_scanned": 1})
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    from code_scalpel.sandbox import decode_source
+
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TooLarge(f"{path.name} is {size} bytes; the limit is {max_bytes} bytes (max_file_bytes)")
+    return decode_source(path.read_bytes(), str(path))
+
+
+def scan_project(root: str | os.PathLike[str], *, entry_points: Iterable[str] | None = None, max_depth: int = 5,
+                 confidence_threshold: float = 0.5, extra_sources: Iterable[str] = (), max_files: int = 20_000,
+                 max_file_bytes: int = 10 * 1024 * 1024, contains: Callable[[Path], bool] | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """Findings across the modules of a project, following calls into other modules through summaries."""
+    check_threshold(confidence_threshold)
+    if not 1 <= max_depth <= 50:
+        raise InvalidArgument(f"max_depth must be between 1 and 50, got {max_depth}")
+    base = Path(root)
+    files = []
+    for path in python_files(base, contains):
+        if len(files) >= max_files:
+            break
+        files.append(path)
+    truncated = len(files) >= max_files
+    project = Project(base, files, read=lambda p: _read_text(p, max_file_bytes), max_depth=max_depth,
+                      extra_sources=extra_sources)
+    entries = None
+    if entry_points:
+        entries = []
+        for entry in entry_points:
+            candidate = (base / entry).resolve() if entry.endswith(".py") else None
+            name = project.paths.get(candidate) if candidate is not None else (entry if entry in project.modules
+                                                                                else None)
+            if name is None:
+                raise InvalidArgument(f"entry point {entry!r} is not a Python file or module of the project; "
+                                      "pass a path relative to project_root (app/views.py) or a module name")
+            entries.append(name)
+    project.run(entries, progress)
+    return finish(list(project.findings.values()), confidence_threshold, project.errors,
+                  {"project_root": str(base), "files_scanned": len(files) if entries is None else len(entries),
+                   "files_in_project": len(files), "truncated": truncated, "max_depth": max_depth})
