@@ -24,20 +24,33 @@ PROGRESS_MIN_FILES = 50
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("scan", help="security scan of a Python file or project (taint analysis, secrets)",
-                                   description="Find injection vulnerabilities and hard-coded secrets. Exit code 0: "
-                                               "nothing at or above --fail-on; 1: findings; 2: usage or input error.")
+    parser = subparsers.add_parser(
+        "scan",
+        help="security scan of a Python file or project (taint analysis, secrets)",
+        description="Find injection vulnerabilities and hard-coded secrets. Exit code 0: "
+        "nothing at or above --fail-on; 1: findings; 2: usage or input error.",
+    )
     parser.add_argument("path", help="a Python file or a project directory")
     parser.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 (GitHub code scanning) to FILE")
-    parser.add_argument("--fail-on", choices=tuple(SEVERITY_ORDER), default="low",
-                        help="lowest severity that makes the exit code 1 (default: low, i.e. any finding)")
-    parser.add_argument("--confidence-threshold", type=float, default=0.5, metavar="N",
-                        help="drop findings below this confidence, 0..1 (default 0.5)")
+    parser.add_argument(
+        "--fail-on",
+        choices=tuple(SEVERITY_ORDER),
+        default="low",
+        help="lowest severity that makes the exit code 1 (default: low, i.e. any finding)",
+    )
+    parser.add_argument(
+        "--confidence-threshold",
+        type=float,
+        default=0.5,
+        metavar="N",
+        help="drop findings below this confidence, 0..1 (default 0.5)",
+    )
     parser.add_argument("--max-depth", type=int, default=5, help="calls to follow across modules (default 5)")
     parser.add_argument("--no-secrets", action="store_true", help="skip the hard-coded secrets scan")
     parser.add_argument("--baseline", metavar="FILE", help="JSON baseline of accepted secret fingerprints")
-    parser.add_argument("--write-baseline", metavar="FILE",
-                        help="write a baseline accepting every secret found now (fingerprints only)")
+    parser.add_argument(
+        "--write-baseline", metavar="FILE", help="write a baseline accepting every secret found now (fingerprints only)"
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
@@ -66,8 +79,9 @@ class ProgressBar:
         self.stream.flush()
 
 
-def scan_path(path: Path, *, threshold: float, max_depth: int, secrets: bool, baseline: str | None,
-              progress: Any = None) -> dict[str, Any]:
+def scan_path(
+    path: Path, *, threshold: float, max_depth: int, secrets: bool, baseline: str | None, progress: Any = None
+) -> dict[str, Any]:
     from code_scalpel.sandbox import decode_source
     from code_scalpel.scanning import secrets as secrets_mod
     from code_scalpel.scanning.api import scan_code, scan_project
@@ -96,14 +110,18 @@ def scan_path(path: Path, *, threshold: float, max_depth: int, secrets: bool, ba
 def render(result: dict[str, Any]) -> str:
     lines = []
     for f in result["findings"]:
-        lines.append(f"{f['file']}:{f['line']}:{f['column'] + 1}: {f['severity'].upper()} {f['rule_id']} "
-                     f"({f['cwe']}, confidence {f['confidence']}) {f['sink']['call']}")
+        lines.append(
+            f"{f['file']}:{f['line']}:{f['column'] + 1}: {f['severity'].upper()} {f['rule_id']} "
+            f"({f['cwe']}, confidence {f['confidence']}) {f['sink']['call']}"
+        )
         if f.get("source"):
             lines.append(f"    source: {f['source']['expression']} ({f['source']['file']}:{f['source']['line']})")
         lines.append(f"    fix: {f['fix']}")
     for s in result.get("secrets", []):
-        lines.append(f"{s['file']}:{s['line']}:{s['column'] + 1}: {s['severity'].upper()} hardcoded-secret "
-                     f"{s['kind']} {s['secret_preview']}")
+        lines.append(
+            f"{s['file']}:{s['line']}:{s['column'] + 1}: {s['severity'].upper()} hardcoded-secret "
+            f"{s['kind']} {s['secret_preview']}"
+        )
     for e in result.get("errors", []):
         lines.append(f"{e['file']}:{e.get('line', 0)}: {e['message']}")
     summary = f"{result['total']} finding(s)"
@@ -119,8 +137,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         if not 0.0 <= args.confidence_threshold <= 1.0:
             raise InvalidArgument("--confidence-threshold must be between 0 and 1")
-        result = scan_path(Path(args.path), threshold=args.confidence_threshold, max_depth=args.max_depth,
-                           secrets=not args.no_secrets, baseline=args.baseline, progress=ProgressBar())
+        result = scan_path(
+            Path(args.path),
+            threshold=args.confidence_threshold,
+            max_depth=args.max_depth,
+            secrets=not args.no_secrets,
+            baseline=args.baseline,
+            progress=ProgressBar(),
+        )
         if args.sarif:
             from code_scalpel.scanning.sarif import to_sarif
 

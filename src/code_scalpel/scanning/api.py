@@ -16,8 +16,12 @@ from code_scalpel.scanning.project import Project, python_files
 
 
 def parse_error(path: str, exc: SyntaxError) -> dict[str, Any]:
-    return {"file": path, "line": exc.lineno or 0, "column": (exc.offset or 1) - 1,
-            "message": f"not scanned: syntax error: {exc.msg}"}
+    return {
+        "file": path,
+        "line": exc.lineno or 0,
+        "column": (exc.offset or 1) - 1,
+        "message": f"not scanned: syntax error: {exc.msg}",
+    }
 
 
 def check_threshold(value: float) -> float:
@@ -26,8 +30,15 @@ def check_threshold(value: float) -> float:
     return value
 
 
-def scan_tree(tree: ast.Module, text: str, path: str, *, findings: dict[tuple[Any, ...], dict[str, Any]],
-              modname: str = "", extra_sources: Iterable[str] = ()) -> None:
+def scan_tree(
+    tree: ast.Module,
+    text: str,
+    path: str,
+    *,
+    findings: dict[tuple[Any, ...], dict[str, Any]],
+    modname: str = "",
+    extra_sources: Iterable[str] = (),
+) -> None:
     scan = ModuleScan(tree, path, modname=modname, findings=findings, extra_sources=extra_sources)
     scan.run(text)
     if HINT.search(text):
@@ -35,8 +46,9 @@ def scan_tree(tree: ast.Module, text: str, path: str, *, findings: dict[tuple[An
             findings[(finding["rule_id"], path, finding["line"], finding["column"])] = finding
 
 
-def finish(findings: Iterable[dict[str, Any]], threshold: float, errors: list[dict[str, Any]],
-           extra: dict[str, Any]) -> dict[str, Any]:
+def finish(
+    findings: Iterable[dict[str, Any]], threshold: float, errors: list[dict[str, Any]], extra: dict[str, Any]
+) -> dict[str, Any]:
     kept = [f for f in findings if f["confidence"] >= threshold]
     dropped = sum(1 for f in findings if f["confidence"] < threshold) if isinstance(findings, list) else 0
     kept.sort(key=sort_key)
@@ -54,8 +66,9 @@ def finish(findings: Iterable[dict[str, Any]], threshold: float, errors: list[di
     }
 
 
-def scan_code(code: str, path: str = "<code>", *, confidence_threshold: float = 0.5,
-              extra_sources: Iterable[str] = ()) -> dict[str, Any]:
+def scan_code(
+    code: str, path: str = "<code>", *, confidence_threshold: float = 0.5, extra_sources: Iterable[str] = ()
+) -> dict[str, Any]:
     """Findings for one source text; a syntax error is reported in ``errors``, not raised."""
     check_threshold(confidence_threshold)
     findings: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -80,10 +93,18 @@ def _read_text(path: Path, max_bytes: int) -> str:
     return decode_source(path.read_bytes(), str(path))
 
 
-def scan_project(root: str | os.PathLike[str], *, entry_points: Iterable[str] | None = None, max_depth: int = 5,
-                 confidence_threshold: float = 0.5, extra_sources: Iterable[str] = (), max_files: int = 20_000,
-                 max_file_bytes: int = 10 * 1024 * 1024, contains: Callable[[Path], bool] | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+def scan_project(
+    root: str | os.PathLike[str],
+    *,
+    entry_points: Iterable[str] | None = None,
+    max_depth: int = 5,
+    confidence_threshold: float = 0.5,
+    extra_sources: Iterable[str] = (),
+    max_files: int = 20_000,
+    max_file_bytes: int = 10 * 1024 * 1024,
+    contains: Callable[[Path], bool] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, Any]:
     """Findings across the modules of a project, following calls into other modules through summaries."""
     check_threshold(confidence_threshold)
     if not 1 <= max_depth <= 50:
@@ -95,20 +116,33 @@ def scan_project(root: str | os.PathLike[str], *, entry_points: Iterable[str] | 
             break
         files.append(path)
     truncated = len(files) >= max_files
-    project = Project(base, files, read=lambda p: _read_text(p, max_file_bytes), max_depth=max_depth,
-                      extra_sources=extra_sources)
+    project = Project(
+        base, files, read=lambda p: _read_text(p, max_file_bytes), max_depth=max_depth, extra_sources=extra_sources
+    )
     entries = None
     if entry_points:
         entries = []
         for entry in entry_points:
             candidate = (base / entry).resolve() if entry.endswith(".py") else None
-            name = project.paths.get(candidate) if candidate is not None else (entry if entry in project.modules
-                                                                                else None)
+            name = (
+                project.paths.get(candidate) if candidate is not None else (entry if entry in project.modules else None)
+            )
             if name is None:
-                raise InvalidArgument(f"entry point {entry!r} is not a Python file or module of the project; "
-                                      "pass a path relative to project_root (app/views.py) or a module name")
+                raise InvalidArgument(
+                    f"entry point {entry!r} is not a Python file or module of the project; "
+                    "pass a path relative to project_root (app/views.py) or a module name"
+                )
             entries.append(name)
     project.run(entries, progress)
-    return finish(list(project.findings.values()), confidence_threshold, project.errors,
-                  {"project_root": str(base), "files_scanned": len(files) if entries is None else len(entries),
-                   "files_in_project": len(files), "truncated": truncated, "max_depth": max_depth})
+    return finish(
+        list(project.findings.values()),
+        confidence_threshold,
+        project.errors,
+        {
+            "project_root": str(base),
+            "files_scanned": len(files) if entries is None else len(entries),
+            "files_in_project": len(files),
+            "truncated": truncated,
+            "max_depth": max_depth,
+        },
+    )

@@ -29,11 +29,48 @@ if TYPE_CHECKING:
     from code_scalpel.scanning.summaries import Summary
 
 _STRING_OPS = {ast.Add: "concatenation", ast.Mod: "% formatting"}
-_MUTATORS_ADD = frozenset({"append", "add", "extend", "insert", "appendleft", "extendleft", "update", "setdefault",
-                           "write", "writelines", "put"})
-_PASSTHROUGH_METHODS = frozenset({"copy", "items", "values", "keys", "strip", "lstrip", "rstrip", "lower", "upper",
-                                  "title", "capitalize", "casefold", "split", "rsplit", "splitlines", "encode",
-                                  "decode", "expandtabs", "zfill", "center", "ljust", "rjust", "swapcase"})
+_MUTATORS_ADD = frozenset(
+    {
+        "append",
+        "add",
+        "extend",
+        "insert",
+        "appendleft",
+        "extendleft",
+        "update",
+        "setdefault",
+        "write",
+        "writelines",
+        "put",
+    }
+)
+_PASSTHROUGH_METHODS = frozenset(
+    {
+        "copy",
+        "items",
+        "values",
+        "keys",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "lower",
+        "upper",
+        "title",
+        "capitalize",
+        "casefold",
+        "split",
+        "rsplit",
+        "splitlines",
+        "encode",
+        "decode",
+        "expandtabs",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "swapcase",
+    }
+)
 
 
 class ExprTaint:
@@ -106,8 +143,9 @@ class ExprTaint:
             if text in self.env:
                 return self.env[text]
             base_text, _, attr = text.rpartition(".")
-            if attr in REQUEST_ATTRS and (base_text in REQUEST_NAMES or self.ctx.aliases.get(base_text)
-                                          in REQUEST_NAMES):
+            if attr in REQUEST_ATTRS and (
+                base_text in REQUEST_NAMES or self.ctx.aliases.get(base_text) in REQUEST_NAMES
+            ):
                 return self.source(node, "http", 1.0, text)
             q = self.qualify(node)
             if q in SOURCE_NAMES:
@@ -154,8 +192,14 @@ class ExprTaint:
         if left is None and right is None:
             return None
         op = type(node.op)
-        if op is ast.Add and type(left) is Elems and type(right) is Elems and left.seq and right.seq \
-                and left.rest is None:
+        if (
+            op is ast.Add
+            and type(left) is Elems
+            and type(right) is Elems
+            and left.seq
+            and right.seq
+            and left.rest is None
+        ):
             items = dict(left.items)
             for key, val in right.items.items():
                 items[len(left.items) + key] = val
@@ -292,8 +336,11 @@ class ExprTaint:
             return self.source(node, kind, conf, q)
         if attr is not None:
             base_text = dotted(func.value)  # type: ignore[union-attr]
-            if attr in REQUEST_ATTRS and base_text is not None and (
-                    base_text in REQUEST_NAMES or self.ctx.aliases.get(base_text) in REQUEST_NAMES):
+            if (
+                attr in REQUEST_ATTRS
+                and base_text is not None
+                and (base_text in REQUEST_NAMES or self.ctx.aliases.get(base_text) in REQUEST_NAMES)
+            ):
                 return self.source(node, "http", 1.0, f"{base_text}.{attr}()")
             if attr in SOCKET_READS and q is None:
                 return self.source(node, "socket", 0.8, f"{base_text or '<socket>'}.{attr}()")
@@ -305,8 +352,15 @@ class ExprTaint:
         target = self.ctx.resolve_call(self, func, q)
         if target is not None:
             summary, name, kind = target
-            out = self.apply_summary(summary, name, node, args, kwargs, receiver if kind == "method" else None,
-                                     offset=1 if kind == "ctor" else None)
+            out = self.apply_summary(
+                summary,
+                name,
+                node,
+                args,
+                kwargs,
+                receiver if kind == "method" else None,
+                offset=1 if kind == "ctor" else None,
+            )
             return join(out, _join_all(args, kwargs)) if kind == "ctor" else out
 
         result = self.check_call(node, q, attr, receiver, args, kwargs)
@@ -324,8 +378,15 @@ class ExprTaint:
             out = step(out, Step(node.lineno, "call", f"{q}()"))
         return out
 
-    def method_result(self, node: ast.Call, func: ast.Attribute, attr: str, receiver: Value, args: list[Value],
-                      kwargs: dict[str, Value]) -> Value:
+    def method_result(
+        self,
+        node: ast.Call,
+        func: ast.Attribute,
+        attr: str,
+        receiver: Value,
+        args: list[Value],
+        kwargs: dict[str, Value],
+    ) -> Value:
         if attr in CLEAN_METHODS:
             return None
         if attr in _MUTATORS_ADD:
@@ -337,16 +398,16 @@ class ExprTaint:
                     items = dict(current.items)
                     items[len(items)] = step(added, Step(node.lineno, "container", f"{name}.append()"))
                     self.env[name] = Elems(items, None, True)
-                elif attr in ("update", "setdefault") and type(current) is Elems and node.args \
-                        and attr == "setdefault":
+                elif attr in ("update", "setdefault") and type(current) is Elems and node.args and attr == "setdefault":
                     key = fold(node.args[0], self.consts)
                     items = dict(current.items)
                     if key is not UNKNOWN and _hashable(key) and key not in items and len(args) > 1:
                         items[key] = args[1]
                         self.env[name] = Elems(items, current.rest, current.seq)
                 else:
-                    self.env[name] = join(current, step(flat(added), Step(node.lineno, "container",
-                                                                          f"{name}.{attr}()")))
+                    self.env[name] = join(
+                        current, step(flat(added), Step(node.lineno, "container", f"{name}.{attr}()"))
+                    )
             elif name is not None and attr == "append" and type(self.lookup(name)) is Elems:
                 current = self.lookup(name)
                 if current.seq and current.rest is None:  # type: ignore[union-attr]
@@ -393,8 +454,16 @@ class ExprTaint:
             items = {(k - 1 if isinstance(k, int) and k > key else k): v for k, v in items.items()}
         self.env[name] = Elems(items, receiver.rest, receiver.seq)
 
-    def apply_summary(self, summary: Summary, name: str, node: ast.Call, args: list[Value],
-                      kwargs: dict[str, Value], receiver: Value, offset: int | None = None) -> Value:
+    def apply_summary(
+        self,
+        summary: Summary,
+        name: str,
+        node: ast.Call,
+        args: list[Value],
+        kwargs: dict[str, Value],
+        receiver: Value,
+        offset: int | None = None,
+    ) -> Value:
         """Combine a callee's summary with the taint of the actual arguments."""
         params = summary.params
         actual: dict[int, Value] = {}
@@ -417,7 +486,7 @@ class ExprTaint:
             if type(f.origin) is Param:
                 for af in flat(actual.get(f.origin.index)) or ():
                     inner = _relocate(f.steps, summary.file) if foreign else f.steps
-                    steps = af.steps + (call_step,) + inner + (Step(node.lineno, "return", f"returned from {name}()"),)
+                    steps = (*af.steps, call_step, *inner, Step(node.lineno, "return", f"returned from {name}()"))
                     out = join(out, (Flow(af.origin, steps[-16:], af.cleared | f.cleared),))
             else:
                 out = join(out, (f,))
@@ -427,18 +496,27 @@ class ExprTaint:
                 if sink.rule in cleared or "*" in cleared:
                     continue
                 inner = _relocate(sink.steps, summary.file) if foreign else sink.steps
-                steps = (af.steps + (call_step,) + inner)[-16:]
-                self.hit(sink.rule, Flow(af.origin, steps, cleared), sink.line, sink.col, sink.call, sink.weight,
-                         sink.file)
+                steps = ((*af.steps, call_step, *inner))[-16:]
+                self.hit(
+                    sink.rule, Flow(af.origin, steps, cleared), sink.line, sink.col, sink.call, sink.weight, sink.file
+                )
         return out
 
     # Provided by the sink mixin.
-    def check_call(self, node: ast.Call, q: str | None, attr: str | None, receiver: Value, args: list[Value],
-                   kwargs: dict[str, Value]) -> Any:  # pragma: no cover - overridden
+    def check_call(
+        self,
+        node: ast.Call,
+        q: str | None,
+        attr: str | None,
+        receiver: Value,
+        args: list[Value],
+        kwargs: dict[str, Value],
+    ) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def hit(self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float,
-            file: str | None = None) -> None:  # pragma: no cover - overridden
+    def hit(
+        self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float, file: str | None = None
+    ) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def bind(self, target: ast.expr, value: Value, source_node: ast.expr | None, line: int) -> None:  # pragma: no cover

@@ -10,12 +10,23 @@ from code_scalpel.scanning.values import Source, Step
 SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
-def make_finding(rule_id: str, file: str, line: int, col: int, call: str, source: Source | None,
-                 source_file: str | None, steps: tuple[Step, ...], confidence: float) -> dict[str, Any]:
+def make_finding(
+    rule_id: str,
+    file: str,
+    line: int,
+    col: int,
+    call: str,
+    source: Source | None,
+    source_file: str | None,
+    steps: tuple[Step, ...],
+    confidence: float,
+) -> dict[str, Any]:
     rule = RULES[rule_id]
     path = [s.to_dict() for s in steps]
-    path.append({"line": line, "kind": "sink", "detail": f"reaches {call}"} | ({"file": file} if source_file
-                                                                                and source_file != file else {}))
+    path.append(
+        {"line": line, "kind": "sink", "detail": f"reaches {call}"}
+        | ({"file": file} if source_file and source_file != file else {})
+    )
     finding: dict[str, Any] = {
         "rule_id": rule.id,
         "name": rule.name,

@@ -28,8 +28,9 @@ _MAX_LOOP_NESTING = 3
 
 
 class FunctionFlow(SinkChecks):
-    def __init__(self, ctx: ModuleScan, cls: str | None, summary: Summary | None, depth: int,
-                 route: str | None = None) -> None:
+    def __init__(
+        self, ctx: ModuleScan, cls: str | None, summary: Summary | None, depth: int, route: str | None = None
+    ) -> None:
         self.ctx = ctx
         self.cls = cls
         self.summary = summary
@@ -51,8 +52,11 @@ class FunctionFlow(SinkChecks):
     def restore(self, state: tuple[dict[str, Value], dict[str, Any], dict[str, str]]) -> None:
         self.env, self.consts, self.prefixes = dict(state[0]), dict(state[1]), dict(state[2])
 
-    def merge(self, a: tuple[dict[str, Value], dict[str, Any], dict[str, str]],
-              b: tuple[dict[str, Value], dict[str, Any], dict[str, str]]) -> None:
+    def merge(
+        self,
+        a: tuple[dict[str, Value], dict[str, Any], dict[str, str]],
+        b: tuple[dict[str, Value], dict[str, Any], dict[str, str]],
+    ) -> None:
         env_a, env_b = a[0], b[0]
         env: dict[str, Value] = {}
         for key in env_a.keys() | env_b.keys():
@@ -267,23 +271,19 @@ class FunctionFlow(SinkChecks):
                 self.eval(target.value)  # type: ignore[attr-defined]
                 return
             self._set(name, value, source_node, line)
-            if name.startswith("self.") and self.cls and name.count(".") == 1:
-                if flat(value) is not None:
-                    key = (self.cls, name[5:])
-                    self.ctx.fields[key] = join(self.ctx.fields.get(key), flat(value))
+            if name.startswith("self.") and self.cls and name.count(".") == 1 and flat(value) is not None:
+                key = (self.cls, name[5:])
+                self.ctx.fields[key] = join(self.ctx.fields.get(key), flat(value))
         elif kind in (ast.Tuple, ast.List):
             elts = target.elts  # type: ignore[attr-defined]
             star = next((i for i, e in enumerate(elts) if type(e) is ast.Starred), None)
             source_elts = source_node.elts if type(source_node) in (ast.Tuple, ast.List) else None  # type: ignore
             for i, elt in enumerate(elts):
-                if type(value) is Elems and value.seq and star is None:
-                    part = value.items.get(i, value.rest)
-                elif type(value) is Elems and value.seq and star is not None and i < star:
+                if type(value) is Elems and value.seq and (star is None or i < star):
                     part = value.items.get(i, value.rest)
                 else:
                     part = flat(value)
-                sub_node = source_elts[i] if source_elts is not None and star is None and i < len(source_elts) \
-                    else None
+                sub_node = source_elts[i] if source_elts is not None and star is None and i < len(source_elts) else None
                 if type(elt) is ast.Starred:
                     self.bind(elt.value, flat(value), None, line)
                 else:
@@ -327,8 +327,9 @@ class FunctionFlow(SinkChecks):
         base_name = dotted(target.value)
         if base_name is not None and value is not None:
             q = self.qualify(target.value)
-            if base_name in SESSION_NAMES and (q in SESSION_NAMES or base_name.endswith("request.session")
-                                               or base_name == "self.request.session"):
+            if base_name in SESSION_NAMES and (
+                q in SESSION_NAMES or base_name.endswith("request.session") or base_name == "self.request.session"
+            ):
                 self.report_value("trust-boundary", value, target, f"{base_name}[...] =", 1.0)
         if base_name is None:
             self.eval(target.value)
@@ -342,8 +343,11 @@ class FunctionFlow(SinkChecks):
                 items[key] = stored
                 self.env[base_name] = Elems(items, current.rest, current.seq)
             elif value is not None:
-                self.env[base_name] = join(current, Elems({key: stored}, None, False)) if current is not None \
+                self.env[base_name] = (
+                    join(current, Elems({key: stored}, None, False))
+                    if current is not None
                     else Elems({key: stored}, None, False)
+                )
             return
         self.eval(target.slice)
         if value is not None:

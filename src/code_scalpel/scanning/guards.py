@@ -18,8 +18,9 @@ Names = frozenset[str]
 _EMPTY: Names = frozenset()
 
 
-def checked_names(test: ast.expr, qualify: Callable[[ast.expr], str | None],
-                  is_tainted: Callable[[ast.expr], bool]) -> tuple[Names, Names]:
+def checked_names(
+    test: ast.expr, qualify: Callable[[ast.expr], str | None], is_tainted: Callable[[ast.expr], bool]
+) -> tuple[Names, Names]:
     """(names safe when ``test`` is true, names safe when it is false)."""
     kind = type(test)
     if kind is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]

@@ -30,9 +30,18 @@ _TYPED_CONVERTERS = frozenset({"int", "float", "uuid"})
 
 
 class ModuleScan:
-    def __init__(self, tree: ast.Module, path: str, *, modname: str = "", is_package: bool = False,
-                 project: Project | None = None, findings: dict[tuple[Any, ...], dict[str, Any]] | None = None,
-                 max_depth: int = 5, extra_sources: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        path: str,
+        *,
+        modname: str = "",
+        is_package: bool = False,
+        project: Project | None = None,
+        findings: dict[tuple[Any, ...], dict[str, Any]] | None = None,
+        max_depth: int = 5,
+        extra_sources: Iterable[str] = (),
+    ) -> None:
         self.tree = tree
         self.path = path
         self.modname = modname
@@ -113,7 +122,7 @@ class ModuleScan:
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         defaults: dict[str, ast.expr] = {}
         positional = [*args.posonlyargs, *args.args]
-        for param, default in zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True):
+        for param, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
             defaults[param.arg] = default
         for param, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if default is not None:
@@ -140,8 +149,11 @@ class ModuleScan:
                 out[param.arg] = (param.lineno, param.col_offset)
             return ("flask" if flask_like else "api"), out
         if self.uses_django and params and params[0].arg == "request":
-            return None, {p.arg: (p.lineno, p.col_offset) for p in params[1:]
-                          if not (p.annotation is not None and _safe_annotation(p.annotation))}
+            return None, {
+                p.arg: (p.lineno, p.col_offset)
+                for p in params[1:]
+                if not (p.annotation is not None and _safe_annotation(p.annotation))
+            }
         return None, {}
 
     # -- calls into analyzed code -------------------------------------------------
@@ -194,16 +206,18 @@ class ModuleScan:
             if i == 0 and cls is not None and name in ("self", "cls"):
                 flow.env[name] = (Flow(Param(i, name), (), frozenset()),)
                 continue
-            flow.env[name] = (Flow(Param(i, name), (Step(fnode.lineno, "parameter", f"parameter {name}"),),
-                                   frozenset()),)
+            flow.env[name] = (
+                Flow(Param(i, name), (Step(fnode.lineno, "parameter", f"parameter {name}"),), frozenset()),
+            )
         flow.run(fnode.body)
         summary.pending = False
         return summary
 
     # -- findings ----------------------------------------------------------------
 
-    def report(self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float,
-               file: str | None = None) -> None:
+    def report(
+        self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float, file: str | None = None
+    ) -> None:
         origin = flow.origin
         assert type(origin) is Source
         where = file or self.path

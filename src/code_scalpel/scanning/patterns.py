@@ -17,10 +17,31 @@ from code_scalpel.scanning.rules import FAST_HASHES, PASSWORD_WORDS, RULES, SECU
 from code_scalpel.scanning.values import Step
 
 HINT = re.compile(r"hashlib|md5|sha\d|random|set_cookie|SESSION_COOKIE|Crypto\.Hash")
-_COOKIE_SETTINGS = frozenset({"SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE",
-                              "REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_HTTPONLY"})
-_WEAK_ALGOS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "md4", "ripemd160", "blake2b",
-                         "blake2s", "sha3_256", "sha3_512"})
+_COOKIE_SETTINGS = frozenset(
+    {
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_SECURE",
+        "REMEMBER_COOKIE_SECURE",
+        "REMEMBER_COOKIE_HTTPONLY",
+    }
+)
+_WEAK_ALGOS = frozenset(
+    {
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "md4",
+        "ripemd160",
+        "blake2b",
+        "blake2s",
+        "sha3_256",
+        "sha3_512",
+    }
+)
 
 
 def _words(node: ast.AST) -> str:
@@ -66,8 +87,9 @@ class PatternRules(ast.NodeVisitor):
     def add(self, rule: str, node: ast.AST, call: str, detail: str, weight: float = 1.0) -> None:
         line, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
         confidence = RULES[rule].confidence * weight
-        self.findings.append(make_finding(rule, self.path, line, col, call, None, None,
-                                          (Step(line, "pattern", detail),), confidence))
+        self.findings.append(
+            make_finding(rule, self.path, line, col, call, None, None, (Step(line, "pattern", detail),), confidence)
+        )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         saved = self.function
@@ -102,8 +124,11 @@ class PatternRules(ast.NodeVisitor):
                 self.add("weak-random", node, q, f"{q}() generates a security value ({context.strip()})")
         elif type(node.func) is ast.Attribute and node.func.attr == "set_cookie":
             self._cookie(node)
-        elif type(node.func) is ast.Attribute and node.func.attr == "update" and dotted(node.func.value) in (
-                "app.config", "config", "settings"):
+        elif (
+            type(node.func) is ast.Attribute
+            and node.func.attr == "update"
+            and dotted(node.func.value) in ("app.config", "config", "settings")
+        ):
             for kw in node.keywords:
                 if kw.arg in _COOKIE_SETTINGS and fold(kw.value, {}) is False:
                     self.add("insecure-cookie", node, kw.arg, f"{kw.arg}=False")
@@ -116,15 +141,25 @@ class PatternRules(ast.NodeVisitor):
             if not (isinstance(algo, str) and algo.lower() in _WEAK_ALGOS):
                 return
             args = args[1:]
-        data = " ".join(_words(a) for a in args) + " " + " ".join(_words(k.value) for k in node.keywords
-                                                                 if k.arg in ("data", "string"))
+        data = (
+            " ".join(_words(a) for a in args)
+            + " "
+            + " ".join(_words(k.value) for k in node.keywords if k.arg in ("data", "string"))
+        )
         if _mentions(data, PASSWORD_WORDS) or (args and _mentions(self.target, PASSWORD_WORDS)):
             self.add("weak-password-hash", node, q, f"{q}() hashes a password")
 
     def _cookie(self, node: ast.Call) -> None:
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
-        missing = [flag for flag in ("secure", "httponly")
-                   if flag not in keywords or fold(keywords[flag], {}) in (False, None, 0)]
+        missing = [
+            flag
+            for flag in ("secure", "httponly")
+            if flag not in keywords or fold(keywords[flag], {}) in (False, None, 0)
+        ]
         if missing:
-            self.add("insecure-cookie", node, f"{dotted(node.func) or 'set_cookie'}",
-                     f"set_cookie without {' and '.join(missing)}")
+            self.add(
+                "insecure-cookie",
+                node,
+                f"{dotted(node.func) or 'set_cookie'}",
+                f"set_cookie without {' and '.join(missing)}",
+            )

@@ -18,8 +18,27 @@ from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
 from code_scalpel.scanning.summaries import Summary
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "env", "node_modules", "__pycache__", ".tox", ".nox",
-                       "build", "dist", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        "build",
+        "dist",
+        "site-packages",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+    }
+)
 
 
 def python_files(root: Path, contains: Callable[[Path], bool] | None = None) -> Iterator[Path]:
@@ -49,8 +68,15 @@ def module_name(root: Path, path: Path) -> tuple[str, bool]:
 
 
 class Project:
-    def __init__(self, root: Path, files: Iterable[Path], *, read: Callable[[Path], str], max_depth: int = 5,
-                 extra_sources: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        files: Iterable[Path],
+        *,
+        read: Callable[[Path], str],
+        max_depth: int = 5,
+        extra_sources: Iterable[str] = (),
+    ) -> None:
         self.root = root
         self.read = read
         self.max_depth = max_depth
@@ -81,8 +107,14 @@ class Project:
             text = self.read(path)
             tree = ast.parse(text, filename=shown)
         except SyntaxError as exc:
-            self.errors.append({"file": shown, "line": exc.lineno or 0, "column": (exc.offset or 1) - 1,
-                                "message": f"not scanned: syntax error: {exc.msg}"})
+            self.errors.append(
+                {
+                    "file": shown,
+                    "line": exc.lineno or 0,
+                    "column": (exc.offset or 1) - 1,
+                    "message": f"not scanned: syntax error: {exc.msg}",
+                }
+            )
             return None
         except (OSError, ValueError) as exc:
             message = getattr(exc, "message", None) or str(exc)
@@ -92,8 +124,16 @@ class Project:
             message = getattr(exc, "message", None) or str(exc)
             self.errors.append({"file": shown, "line": 0, "column": 0, "message": f"not scanned: {message}"})
             return None
-        scan = ModuleScan(tree, shown, modname=modname, is_package=is_package, project=self, findings=self.findings,
-                          max_depth=self.max_depth, extra_sources=self.extra_sources)
+        scan = ModuleScan(
+            tree,
+            shown,
+            modname=modname,
+            is_package=is_package,
+            project=self,
+            findings=self.findings,
+            max_depth=self.max_depth,
+            extra_sources=self.extra_sources,
+        )
         self.scans[modname] = (scan, text)
         return scan, text
 
@@ -132,8 +172,9 @@ class Project:
                 return (summary, q, "function") if summary is not None else None
         return None
 
-    def run(self, entry_modules: Iterable[str] | None = None,
-            progress: Callable[[int, int, str], None] | None = None) -> None:
+    def run(
+        self, entry_modules: Iterable[str] | None = None, progress: Callable[[int, int, str], None] | None = None
+    ) -> None:
         names = list(entry_modules) if entry_modules is not None else list(self.modules)
         total = len(names)
         for done, modname in enumerate(names):

@@ -27,8 +27,14 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 def _rule_descriptor(rule_id: str, sample: dict[str, Any]) -> dict[str, Any]:
     rule = RULES.get(rule_id)
     if rule is not None:
-        name, short, full, fix, cwe, severity = (rule.name, rule.name, rule.help, rule.fix, f"CWE-{rule.cwe}",
-                                                 rule.severity)
+        name, short, full, fix, cwe, severity = (
+            rule.name,
+            rule.name,
+            rule.help,
+            rule.fix,
+            f"CWE-{rule.cwe}",
+            rule.severity,
+        )
     else:  # secrets and any rule not in the taint table
         name = sample.get("name", rule_id)
         short, full, fix = name, sample.get("message", name), sample.get("fix", "")
@@ -41,8 +47,7 @@ def _rule_descriptor(rule_id: str, sample: dict[str, Any]) -> dict[str, Any]:
         "fullDescription": {"text": full},
         "help": {"text": f"{full}\nFix: {fix}", "markdown": f"{full}\n\n**Fix:** {fix}"},
         "defaultConfiguration": {"level": _LEVEL.get(severity, "warning")},
-        "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY.get(severity, "5.5"),
-                       "precision": "high"},
+        "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY.get(severity, "5.5"), "precision": "high"},
     }
 
 
@@ -55,8 +60,14 @@ def _rule_key(finding: dict[str, Any]) -> str:
 def _fingerprint(finding: dict[str, Any], rule_id: str) -> str:
     # Stable across line moves: rule, file, sink call and source expression (or the secret fingerprint).
     basis = finding.get("fingerprint") or "|".join(
-        str(x) for x in (rule_id, finding["file"], finding.get("sink", {}).get("call", ""),
-                         (finding.get("source") or {}).get("expression", "")))
+        str(x)
+        for x in (
+            rule_id,
+            finding["file"],
+            finding.get("sink", {}).get("call", ""),
+            (finding.get("source") or {}).get("expression", ""),
+        )
+    )
     return hashlib.sha256(f"{rule_id}|{finding['file']}|{basis}".encode()).hexdigest()[:32]
 
 
@@ -85,19 +96,48 @@ def to_sarif(findings: Iterable[dict[str, Any]], *, errors: Iterable[dict[str, A
         }
         steps = finding.get("path") or []
         if len(steps) > 1:
-            result["codeFlows"] = [{"threadFlows": [{"locations": [
-                {"location": _location(step.get("file", finding["file"]) if step.get("file") else
-                                       (finding.get("source") or {}).get("file", finding["file"])
-                                       if i == 0 else finding["file"], step["line"], 0,
-                                       f"{step['kind']}: {step['detail']}")}
-                for i, step in enumerate(steps)]}]}]
+            result["codeFlows"] = [
+                {
+                    "threadFlows": [
+                        {
+                            "locations": [
+                                {
+                                    "location": _location(
+                                        step.get("file", finding["file"])
+                                        if step.get("file")
+                                        else (finding.get("source") or {}).get("file", finding["file"])
+                                        if i == 0
+                                        else finding["file"],
+                                        step["line"],
+                                        0,
+                                        f"{step['kind']}: {step['detail']}",
+                                    )
+                                }
+                                for i, step in enumerate(steps)
+                            ]
+                        }
+                    ]
+                }
+            ]
         results.append(result)
-    notifications = [{"level": "warning", "message": {"text": e["message"]},
-                      "locations": [_location(e["file"], max(e.get("line", 1), 1), e.get("column", 0))]}
-                     for e in errors]
+    notifications = [
+        {
+            "level": "warning",
+            "message": {"text": e["message"]},
+            "locations": [_location(e["file"], max(e.get("line", 1), 1), e.get("column", 0))],
+        }
+        for e in errors
+    ]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "code-scalpel", "informationUri": INFORMATION_URI, "version": __version__,
-                            "semanticVersion": __version__, "rules": list(rules.values())}},
+        "tool": {
+            "driver": {
+                "name": "code-scalpel",
+                "informationUri": INFORMATION_URI,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": list(rules.values()),
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
@@ -107,10 +147,12 @@ def to_sarif(findings: Iterable[dict[str, Any]], *, errors: Iterable[dict[str, A
 
 
 def _location(file: str, line: int, col: int, text: str | None = None) -> dict[str, Any]:
-    location: dict[str, Any] = {"physicalLocation": {
-        "artifactLocation": {"uri": file.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": max(int(line), 1), "startColumn": int(col) + 1},
-    }}
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": max(int(line), 1), "startColumn": int(col) + 1},
+        }
+    }
     if text:
         location["message"] = {"text": text}
     return location

@@ -38,8 +38,8 @@ def base62(number: int, width: int) -> str:
 
 
 def csk_checksum_ok(token: str) -> bool:
-    body = token[4:4 + CSK_BODY_LEN]
-    return token[4 + CSK_BODY_LEN:] == base62(zlib.crc32(body.encode()), 6)
+    body = token[4 : 4 + CSK_BODY_LEN]
+    return token[4 + CSK_BODY_LEN :] == base62(zlib.crc32(body.encode()), 6)
 
 
 def _csk_regex() -> str:
@@ -89,7 +89,7 @@ def _not_placeholder(value: str) -> float:
 
 
 def _generic(value: str) -> float:
-    if _PLACEHOLDER.match(value) or value.isidentifier() and value.lower() == value and "_" in value:
+    if _PLACEHOLDER.match(value) or (value.isidentifier() and value.lower() == value and "_" in value):
         return 0.0
     if re.fullmatch(r"[A-Za-z_][\w.]*\(.*", value) or value.startswith(("os.", "env", "getenv")):
         return 0.0
@@ -122,55 +122,166 @@ def _high_entropy(value: str) -> float:
     return 1.0 if entropy(value) >= 4.5 else 0.0
 
 
-_SECRET_NAME = (r"(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|"
-                r"private[_-]?key|client[_-]?secret|credentials?)")
-
-KINDS: tuple[SecretKind, ...] = (
-    SecretKind("aws-access-key-id", "AWS access key id",
-               re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"), "high", 0.95),
-    SecretKind("aws-secret-access-key", "AWS secret access key",
-               re.compile(r"(?i)aws_?secret_?(?:access_?)?key\W{0,6}[=:]\s*[\"']?([A-Za-z0-9/+=]{40})\b"), "critical",
-               0.95, 1),
-    SecretKind("gcp-service-account-key", "GCP service account private key",
-               re.compile(r"\"private_key\"\s*:\s*\"(-----BEGIN PRIVATE KEY-----[^\"]{40,})"), "critical", 0.95, 1),
-    SecretKind("gcp-api-key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "high", 0.9),
-    SecretKind("azure-storage-key", "Azure storage account key",
-               re.compile(r"(?i)AccountKey=([A-Za-z0-9+/]{86}==)"), "critical", 0.95, 1),
-    SecretKind("azure-sas-token", "Azure SAS signature",
-               re.compile(r"[?&]sig=([A-Za-z0-9%+/]{43,}(?:%3D|=){0,2})"), "high", 0.8, 1),
-    SecretKind("github-token", "GitHub token",
-               re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b"), "critical", 0.95),
-    SecretKind("gitlab-token", "GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"), "critical", 0.95),
-    SecretKind("slack-token", "Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), "high", 0.95),
-    SecretKind("slack-webhook", "Slack webhook URL",
-               re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+"), "medium",
-               0.9),
-    SecretKind("stripe-key", "Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
-               "critical", 0.95),
-    SecretKind("private-key", "Private key block",
-               re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
-               "critical", 0.95),
-    SecretKind("jwt", "JSON Web Token",
-               re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}\b"), "medium", 0.8,
-               check=_jwt),
-    SecretKind("connection-string-password", "Password in a connection string",
-               re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^/\s:@'\"]{1,64}:([^@\s/'\"]{3,128})@[^\s'\"]+"),
-               "high", 0.9, 1, _not_placeholder),
-    SecretKind("code-scalpel-api-key", "Code Scalpel API key", re.compile(_csk_regex()), "critical", 0.95,
-               check=_csk),
-    SecretKind("generic-secret", "Hard-coded secret assigned to a credential name",
-               re.compile(r"(?i)\b[\w.-]*" + _SECRET_NAME + r"[\w]*[\"']?\s*(?::=|=|:)\s*[bru]?[\"']([^\"'\s]{8,200})[\"']"),
-               "high", 0.7, 1, _generic),
-    SecretKind("high-entropy-string", "High-entropy string literal",
-               re.compile(r"[\"']([A-Za-z0-9+/=_-]{32,200})[\"']"), "low", 0.45, 1, _high_entropy),
+_SECRET_NAME = (
+    r"(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|"
+    r"private[_-]?key|client[_-]?secret|credentials?)"
 )
 
-TEXT_SUFFIXES = frozenset({".py", ".pyi", ".env", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".json", ".txt",
-                           ".conf", ".properties", ".sh", ".bash", ".js", ".ts", ".xml", ".pem", ".key", ".tf",
-                           ".md", ".rst", ".html", ".sql", ".cnf", ".envrc"})
+KINDS: tuple[SecretKind, ...] = (
+    SecretKind(
+        "aws-access-key-id",
+        "AWS access key id",
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"),
+        "high",
+        0.95,
+    ),
+    SecretKind(
+        "aws-secret-access-key",
+        "AWS secret access key",
+        re.compile(r"(?i)aws_?secret_?(?:access_?)?key\W{0,6}[=:]\s*[\"']?([A-Za-z0-9/+=]{40})\b"),
+        "critical",
+        0.95,
+        1,
+    ),
+    SecretKind(
+        "gcp-service-account-key",
+        "GCP service account private key",
+        re.compile(r"\"private_key\"\s*:\s*\"(-----BEGIN PRIVATE KEY-----[^\"]{40,})"),
+        "critical",
+        0.95,
+        1,
+    ),
+    SecretKind("gcp-api-key", "Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "high", 0.9),
+    SecretKind(
+        "azure-storage-key",
+        "Azure storage account key",
+        re.compile(r"(?i)AccountKey=([A-Za-z0-9+/]{86}==)"),
+        "critical",
+        0.95,
+        1,
+    ),
+    SecretKind(
+        "azure-sas-token",
+        "Azure SAS signature",
+        re.compile(r"[?&]sig=([A-Za-z0-9%+/]{43,}(?:%3D|=){0,2})"),
+        "high",
+        0.8,
+        1,
+    ),
+    SecretKind(
+        "github-token",
+        "GitHub token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b"),
+        "critical",
+        0.95,
+    ),
+    SecretKind("gitlab-token", "GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b"), "critical", 0.95),
+    SecretKind("slack-token", "Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), "high", 0.95),
+    SecretKind(
+        "slack-webhook",
+        "Slack webhook URL",
+        re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+"),
+        "medium",
+        0.9,
+    ),
+    SecretKind(
+        "stripe-key", "Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"), "critical", 0.95
+    ),
+    SecretKind(
+        "private-key",
+        "Private key block",
+        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
+        "critical",
+        0.95,
+    ),
+    SecretKind(
+        "jwt",
+        "JSON Web Token",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}\b"),
+        "medium",
+        0.8,
+        check=_jwt,
+    ),
+    SecretKind(
+        "connection-string-password",
+        "Password in a connection string",
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^/\s:@'\"]{1,64}:([^@\s/'\"]{3,128})@[^\s'\"]+"),
+        "high",
+        0.9,
+        1,
+        _not_placeholder,
+    ),
+    SecretKind("code-scalpel-api-key", "Code Scalpel API key", re.compile(_csk_regex()), "critical", 0.95, check=_csk),
+    SecretKind(
+        "generic-secret",
+        "Hard-coded secret assigned to a credential name",
+        re.compile(r"(?i)\b[\w.-]*" + _SECRET_NAME + r"[\w]*[\"']?\s*(?::=|=|:)\s*[bru]?[\"']([^\"'\s]{8,200})[\"']"),
+        "high",
+        0.7,
+        1,
+        _generic,
+    ),
+    SecretKind(
+        "high-entropy-string",
+        "High-entropy string literal",
+        re.compile(r"[\"']([A-Za-z0-9+/=_-]{32,200})[\"']"),
+        "low",
+        0.45,
+        1,
+        _high_entropy,
+    ),
+)
+
+TEXT_SUFFIXES = frozenset(
+    {
+        ".py",
+        ".pyi",
+        ".env",
+        ".cfg",
+        ".ini",
+        ".toml",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".txt",
+        ".conf",
+        ".properties",
+        ".sh",
+        ".bash",
+        ".js",
+        ".ts",
+        ".xml",
+        ".pem",
+        ".key",
+        ".tf",
+        ".md",
+        ".rst",
+        ".html",
+        ".sql",
+        ".cnf",
+        ".envrc",
+    }
+)
 TEXT_NAMES = frozenset({".env", "Dockerfile", ".npmrc", ".pypirc", ".netrc", "credentials", "id_rsa", "id_ed25519"})
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
-                       ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "dist", "build"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        "dist",
+        "build",
+    }
+)
 
 
 def fingerprint(kind: str, secret: str) -> str:
@@ -194,28 +305,32 @@ def scan_text(text: str, file: str = "<text>") -> list[dict[str, Any]]:
                 span = (line_no, start)
                 # A token already reported by a precise format is not reported again as generic or entropy.
                 if any(ln == line_no and s <= start < s + 200 for ln, s in claimed) and kind.id in (
-                        "generic-secret", "high-entropy-string"):
+                    "generic-secret",
+                    "high-entropy-string",
+                ):
                     continue
                 factor = kind.check(secret) if kind.check else 1.0
                 if factor <= 0:
                     continue
                 claimed.append(span)
-                findings.append({
-                    "rule_id": "hardcoded-secret",
-                    "kind": kind.id,
-                    "name": kind.name,
-                    "cwe": "CWE-798",
-                    "severity": kind.severity,
-                    "confidence": round(kind.confidence * factor, 2),
-                    "file": file,
-                    "line": line_no,
-                    "column": start,
-                    "secret_preview": preview(secret),
-                    "length": len(secret),
-                    "fingerprint": fingerprint(kind.id, secret),
-                    "fix": "Remove the secret from the source, rotate it, and load it from the environment or a "
-                           "secret manager.",
-                })
+                findings.append(
+                    {
+                        "rule_id": "hardcoded-secret",
+                        "kind": kind.id,
+                        "name": kind.name,
+                        "cwe": "CWE-798",
+                        "severity": kind.severity,
+                        "confidence": round(kind.confidence * factor, 2),
+                        "file": file,
+                        "line": line_no,
+                        "column": start,
+                        "secret_preview": preview(secret),
+                        "length": len(secret),
+                        "fingerprint": fingerprint(kind.id, secret),
+                        "fix": "Remove the secret from the source, rotate it, and load it from the environment or a "
+                        "secret manager.",
+                    }
+                )
     return findings
 
 
@@ -228,7 +343,7 @@ def load_baseline(path: Path) -> set[str]:
         raise InvalidArgument(f"baseline file {str(path)!r} is not valid JSON: {exc}") from None
     entries = data.get("fingerprints", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise InvalidArgument("baseline must be a JSON list of fingerprints or {\"fingerprints\": [...]}")
+        raise InvalidArgument('baseline must be a JSON list of fingerprints or {"fingerprints": [...]}')
     out = set()
     for entry in entries:
         value = entry.get("fingerprint") if isinstance(entry, dict) else entry
@@ -241,8 +356,12 @@ def load_baseline(path: Path) -> set[str]:
 
 def baseline_document(findings: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """A baseline accepting ``findings``: fingerprints and where they were seen, never the secrets."""
-    return {"version": 1, "fingerprints": [
-        {"fingerprint": f["fingerprint"], "kind": f["kind"], "file": f["file"], "line": f["line"]} for f in findings]}
+    return {
+        "version": 1,
+        "fingerprints": [
+            {"fingerprint": f["fingerprint"], "kind": f["kind"], "file": f["file"], "line": f["line"]} for f in findings
+        ],
+    }
 
 
 def text_files(root: Path, contains: Callable[[Path], bool] | None = None) -> Iterator[Path]:
@@ -256,8 +375,9 @@ def text_files(root: Path, contains: Callable[[Path], bool] | None = None) -> It
                 yield path
 
 
-def scan_secrets(paths: Iterable[tuple[Path, str]], *, baseline: set[str] | None = None,
-                 read: Callable[[Path], str]) -> dict[str, Any]:
+def scan_secrets(
+    paths: Iterable[tuple[Path, str]], *, baseline: set[str] | None = None, read: Callable[[Path], str]
+) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     files = 0
@@ -274,5 +394,10 @@ def scan_secrets(paths: Iterable[tuple[Path, str]], *, baseline: set[str] | None
                 suppressed += 1
             else:
                 findings.append(finding)
-    return {"findings": findings, "total": len(findings), "files_scanned": files,
-            "suppressed_by_baseline": suppressed, "errors": errors}
+    return {
+        "findings": findings,
+        "total": len(findings),
+        "files_scanned": files,
+        "suppressed_by_baseline": suppressed,
+        "errors": errors,
+    }

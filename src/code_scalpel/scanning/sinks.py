@@ -65,7 +65,7 @@ def _safe_by_prefix(rule: str, prefix: str | None) -> bool:
     if rule == "ssrf":
         return bool(_FIXED_HOST.match(prefix))
     if rule == "open-redirect":
-        return len(prefix) >= 2 and prefix[0] == "/" and prefix[1] not in "/\\" or bool(_FIXED_HOST.match(prefix))
+        return (len(prefix) >= 2 and prefix[0] == "/" and prefix[1] not in "/\\") or bool(_FIXED_HOST.match(prefix))
     return False
 
 
@@ -73,8 +73,15 @@ class SinkChecks(ExprTaint):
     prefixes: dict[str, str]
     safe_parsers: set[str]
 
-    def check_call(self, node: ast.Call, q: str | None, attr: str | None, receiver: Value, args: list[Value],
-                   kwargs: dict[str, Value]) -> Any:
+    def check_call(
+        self,
+        node: ast.Call,
+        q: str | None,
+        attr: str | None,
+        receiver: Value,
+        args: list[Value],
+        kwargs: dict[str, Value],
+    ) -> Any:
         sink: Sink | None = SINK_CALLS.get(q) if q is not None else None
         callee = q or attr or "<call>"
         if sink is None and attr is not None:
@@ -138,8 +145,11 @@ class SinkChecks(ExprTaint):
                 if not elts:
                     return None
                 first = fold(elts[0], self.consts)
-                if isinstance(first, str) and first.rsplit("/", 1)[-1] in SHELLS | {"sh", "bash"} and any(
-                        fold(e, self.consts) in ("-c", "/c", "-Command") for e in elts[1:]):
+                if (
+                    isinstance(first, str)
+                    and first.rsplit("/", 1)[-1] in SHELLS | {"sh", "bash"}
+                    and any(fold(e, self.consts) in ("-c", "/c", "-Command") for e in elts[1:])
+                ):
                     value: Value = None
                     for elt in elts[1:]:
                         value = _merge(value, self.eval(elt))
@@ -186,20 +196,29 @@ class SinkChecks(ExprTaint):
             if f.reaches(rule):
                 self.hit(rule, f, node.lineno, node.col_offset, call, weight)
 
-    def hit(self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float,
-            file: str | None = None) -> None:
+    def hit(
+        self, rule: str, flow: Flow, line: int, col: int, call: str, weight: float, file: str | None = None
+    ) -> None:
         if type(flow.origin) is Source:
             self.ctx.report(rule, flow, line, col, call, weight, file)
         elif self.summary is not None:
-            self.summary.add_sink(ParamSink(flow.origin.index, rule, file or self.ctx.path, line, col, call,  # type: ignore
-                                            flow.steps, flow.cleared, weight))
+            self.summary.add_sink(
+                ParamSink(
+                    flow.origin.index,
+                    rule,
+                    file or self.ctx.path,
+                    line,
+                    col,
+                    call,  # type: ignore
+                    flow.steps,
+                    flow.cleared,
+                    weight,
+                )
+            )
 
 
 def _parser_is_safe(call: ast.Call, consts: dict[str, Any]) -> bool:
-    for kw in call.keywords:
-        if kw.arg == "resolve_entities" and fold(kw.value, consts) is False:
-            return True
-    return False
+    return any(kw.arg == "resolve_entities" and fold(kw.value, consts) is False for kw in call.keywords)
 
 
 def parser_is_safe(call: ast.Call, consts: dict[str, Any]) -> bool:

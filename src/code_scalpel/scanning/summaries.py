@@ -41,8 +41,12 @@ class Summary:
 
     def add_sink(self, sink: ParamSink) -> None:
         for known in self.sinks:
-            if known.index == sink.index and known.rule == sink.rule and known.line == sink.line \
-                    and known.file == sink.file:
+            if (
+                known.index == sink.index
+                and known.rule == sink.rule
+                and known.line == sink.line
+                and known.file == sink.file
+            ):
                 return
         if len(self.sinks) < 64:
             self.sinks.append(sink)

@@ -106,8 +106,11 @@ def join(a: Value, b: Value) -> Value:
         return a
     if type(a) is Elems and type(b) is Elems:
         keys = a.items.keys() | b.items.keys()
-        return Elems({k: join(a.items.get(k, a.rest), b.items.get(k, b.rest)) for k in keys}, join(a.rest, b.rest),
-                     a.seq and b.seq)
+        return Elems(
+            {k: join(a.items.get(k, a.rest), b.items.get(k, b.rest)) for k in keys},
+            join(a.rest, b.rest),
+            a.seq and b.seq,
+        )
     return merge_flows(flat(a), flat(b))
 
 
@@ -116,7 +119,7 @@ def step(value: Value, new: Step) -> Value:
     flows = flat(value)
     if not flows:
         return None
-    return tuple(Flow(f.origin, f.steps + (new,) if len(f.steps) < MAX_STEPS else f.steps, f.cleared) for f in flows)
+    return tuple(Flow(f.origin, (*f.steps, new) if len(f.steps) < MAX_STEPS else f.steps, f.cleared) for f in flows)
 
 
 def clean_for(value: Value, rules: frozenset[str]) -> Value:

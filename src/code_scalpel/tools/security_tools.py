@@ -14,26 +14,43 @@ from code_scalpel.tools.base import Args, ToolContext, ToolSpec
 
 SCOPE = "tools:security"
 
-_STEP = {"type": "object", "properties": {"line": {"type": "integer"}, "kind": {"type": "string"},
-                                          "detail": {"type": "string"}, "file": {"type": "string"}},
-         "required": ["line", "kind", "detail"]}
+_STEP = {
+    "type": "object",
+    "properties": {
+        "line": {"type": "integer"},
+        "kind": {"type": "string"},
+        "detail": {"type": "string"},
+        "file": {"type": "string"},
+    },
+    "required": ["line", "kind", "detail"],
+}
 _FINDING = {
     "type": "object",
     "properties": {
-        "rule_id": {"type": "string"}, "name": {"type": "string"}, "cwe": {"type": "string"},
+        "rule_id": {"type": "string"},
+        "name": {"type": "string"},
+        "cwe": {"type": "string"},
         "severity": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
-        "confidence": {"type": "number"}, "file": {"type": "string"}, "line": {"type": "integer"},
+        "confidence": {"type": "number"},
+        "file": {"type": "string"},
+        "line": {"type": "integer"},
         "column": {"type": "integer"},
-        "sink": {"type": "object", "properties": {"line": {"type": "integer"}, "column": {"type": "integer"},
-                                                  "call": {"type": "string"}}},
+        "sink": {
+            "type": "object",
+            "properties": {"line": {"type": "integer"}, "column": {"type": "integer"}, "call": {"type": "string"}},
+        },
         "source": {"type": ["object", "null"]},
         "path": {"type": "array", "items": _STEP},
-        "message": {"type": "string"}, "fix": {"type": "string"},
+        "message": {"type": "string"},
+        "fix": {"type": "string"},
     },
     "required": ["rule_id", "cwe", "severity", "confidence", "file", "line", "sink", "path", "fix"],
 }
-_ERROR = {"type": "object", "properties": {"file": {"type": "string"}, "line": {"type": "integer"},
-                                           "message": {"type": "string"}}, "required": ["file", "message"]}
+_ERROR = {
+    "type": "object",
+    "properties": {"file": {"type": "string"}, "line": {"type": "integer"}, "message": {"type": "string"}},
+    "required": ["file", "message"],
+}
 _SCAN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -50,18 +67,30 @@ _SCAN_SCHEMA: dict[str, Any] = {
 _SECRET = {
     "type": "object",
     "properties": {
-        "rule_id": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
-        "severity": {"type": "string"}, "confidence": {"type": "number"}, "file": {"type": "string"},
-        "line": {"type": "integer"}, "column": {"type": "integer"}, "secret_preview": {"type": "string"},
-        "length": {"type": "integer"}, "fingerprint": {"type": "string"}, "fix": {"type": "string"},
+        "rule_id": {"type": "string"},
+        "kind": {"type": "string"},
+        "name": {"type": "string"},
+        "severity": {"type": "string"},
+        "confidence": {"type": "number"},
+        "file": {"type": "string"},
+        "line": {"type": "integer"},
+        "column": {"type": "integer"},
+        "secret_preview": {"type": "string"},
+        "length": {"type": "integer"},
+        "fingerprint": {"type": "string"},
+        "fix": {"type": "string"},
     },
     "required": ["kind", "file", "line", "secret_preview", "fingerprint"],
 }
 _SECRETS_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"findings": {"type": "array", "items": _SECRET}, "total": {"type": "integer"},
-                   "files_scanned": {"type": "integer"}, "suppressed_by_baseline": {"type": "integer"},
-                   "errors": {"type": "array", "items": _ERROR}},
+    "properties": {
+        "findings": {"type": "array", "items": _SECRET},
+        "total": {"type": "integer"},
+        "files_scanned": {"type": "integer"},
+        "suppressed_by_baseline": {"type": "integer"},
+        "errors": {"type": "array", "items": _ERROR},
+    },
     "required": ["findings", "total", "files_scanned", "suppressed_by_baseline", "errors"],
 }
 
@@ -75,7 +104,8 @@ class SecurityScanArgs(Args):
 class CrossFileArgs(Args):
     project_root: str | None = Field(None, description="project directory (default: the first root)")
     entry_points: list[str] | None = Field(
-        None, description="files (relative to project_root) or module names to start from; default: every module")
+        None, description="files (relative to project_root) or module names to start from; default: every module"
+    )
     max_depth: int = Field(5, ge=1, le=50, description="how many calls deep to follow tainted arguments")
     confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
 
@@ -101,10 +131,16 @@ def run_security_scan(args: SecurityScanArgs, ctx: ToolContext) -> dict[str, Any
 def run_cross_file(args: CrossFileArgs, ctx: ToolContext) -> dict[str, Any]:
     root = ctx.sandbox.resolve_dir(args.project_root)
     depth = min(args.max_depth, ctx.limits.max_callgraph_depth)
-    result = scan_project(root, entry_points=args.entry_points, max_depth=depth,
-                          confidence_threshold=args.confidence_threshold, max_files=ctx.limits.max_files_per_crawl,
-                          max_file_bytes=ctx.limits.max_file_bytes, contains=ctx.sandbox.contains,
-                          progress=lambda done, total, msg: ctx.report(done, total, msg))
+    result = scan_project(
+        root,
+        entry_points=args.entry_points,
+        max_depth=depth,
+        confidence_threshold=args.confidence_threshold,
+        max_files=ctx.limits.max_files_per_crawl,
+        max_file_bytes=ctx.limits.max_file_bytes,
+        contains=ctx.sandbox.contains,
+        progress=lambda done, total, msg: ctx.report(done, total, msg),
+    )
     result["project_root"] = _shown(ctx, root) or "."
     return result
 
@@ -160,27 +196,49 @@ TOOLS = [
         name="security_scan",
         title="Security scan (taint analysis)",
         description="Find injection and other vulnerabilities in one Python file by following untrusted data from "
-                    "sources (request data, argv, input, env) to sinks (SQL, shell, eval, paths, URLs, HTML, "
-                    "deserialization, XML, LDAP, XPath, redirects, session) through sanitizers and constant "
-                    "conditions. Each finding has CWE, severity, confidence, source, the taint path and a fix.",
-        args=SecurityScanArgs, output_schema=_SCAN_SCHEMA, run=run_security_scan, summarize=_summary,
-        scope=SCOPE, cost=2),
+        "sources (request data, argv, input, env) to sinks (SQL, shell, eval, paths, URLs, HTML, "
+        "deserialization, XML, LDAP, XPath, redirects, session) through sanitizers and constant "
+        "conditions. Each finding has CWE, severity, confidence, source, the taint path and a fix.",
+        args=SecurityScanArgs,
+        output_schema=_SCAN_SCHEMA,
+        run=run_security_scan,
+        summarize=_summary,
+        scope=SCOPE,
+        cost=2,
+    ),
     ToolSpec(
         name="cross_file_security_scan",
         title="Cross-file security scan",
         description="Taint analysis across the modules of a project: a request parameter passed through calls "
-                    "into other modules and reaching a sink there is found, up to max_depth calls deep.",
-        args=CrossFileArgs, output_schema=_SCAN_SCHEMA | {"properties": _SCAN_SCHEMA["properties"] | {
-            "project_root": {"type": "string"}, "files_in_project": {"type": "integer"},
-            "truncated": {"type": "boolean"}, "max_depth": {"type": "integer"}}},
-        run=run_cross_file, summarize=_summary, scope=SCOPE, cost=10),
+        "into other modules and reaching a sink there is found, up to max_depth calls deep.",
+        args=CrossFileArgs,
+        output_schema=_SCAN_SCHEMA
+        | {
+            "properties": _SCAN_SCHEMA["properties"]
+            | {
+                "project_root": {"type": "string"},
+                "files_in_project": {"type": "integer"},
+                "truncated": {"type": "boolean"},
+                "max_depth": {"type": "integer"},
+            }
+        },
+        run=run_cross_file,
+        summarize=_summary,
+        scope=SCOPE,
+        cost=10,
+    ),
     ToolSpec(
         name="scan_secrets",
         title="Scan for hard-coded secrets",
         description="Find hard-coded credentials (cloud keys, GitHub/GitLab/Slack/Stripe tokens, private keys, "
-                    "JWTs, passwords in connection strings, Code Scalpel API keys, high-entropy values). The "
-                    "secret is never echoed: only its first 4 characters, its length and a fingerprint; a "
-                    "baseline file of fingerprints silences accepted findings.",
-        args=ScanSecretsArgs, output_schema=_SECRETS_SCHEMA, run=run_scan_secrets, summarize=_secrets_summary,
-        scope=SCOPE, cost=3),
+        "JWTs, passwords in connection strings, Code Scalpel API keys, high-entropy values). The "
+        "secret is never echoed: only its first 4 characters, its length and a fingerprint; a "
+        "baseline file of fingerprints silences accepted findings.",
+        args=ScanSecretsArgs,
+        output_schema=_SECRETS_SCHEMA,
+        run=run_scan_secrets,
+        summarize=_secrets_summary,
+        scope=SCOPE,
+        cost=3,
+    ),
 ]
