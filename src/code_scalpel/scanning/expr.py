@@ -102,6 +102,12 @@ class ExprTaint:
             return f"{prefix}.{node.attr}" if prefix else None  # type: ignore[attr-defined]
         return None
 
+    def is_module_ref(self, node: ast.expr) -> bool:
+        """Whether ``node`` names an imported module or object (``os.path``), not a local value."""
+        while type(node) is ast.Attribute:
+            node = node.value  # type: ignore[attr-defined]
+        return type(node) is ast.Name and node.id in self.ctx.aliases and node.id not in self.env  # type: ignore
+
     def source(self, node: ast.expr, kind: str, confidence: float, text: str | None = None) -> Value:
         text = text or dotted(node) or type(node).__name__
         origin = Source(kind, node.lineno, node.col_offset, text, confidence, self.ctx.path)
@@ -342,10 +348,11 @@ class ExprTaint:
                 and (base_text in REQUEST_NAMES or self.ctx.aliases.get(base_text) in REQUEST_NAMES)
             ):
                 return self.source(node, "http", 1.0, f"{base_text}.{attr}()")
-            if attr in SOCKET_READS and q is None:
+            on_object = not self.is_module_ref(func.value)  # type: ignore[union-attr]
+            if attr in SOCKET_READS and on_object:
                 return self.source(node, "socket", 0.8, f"{base_text or '<socket>'}.{attr}()")
             extra = self.ctx.optional_methods.get(attr)
-            if extra is not None and q is None:
+            if extra is not None and on_object:
                 return self.source(node, extra[0], extra[1], f"{base_text or '<object>'}.{attr}()")
 
         # Calls into analyzed code (this module, its classes, other project modules).
@@ -371,8 +378,8 @@ class ExprTaint:
             rules = SANITIZERS.get(q)
             if rules is not None:
                 return clean_for(_join_all(args, kwargs), rules)
-        if attr is not None:
-            return self.method_result(node, func, attr, receiver, args, kwargs)
+        if attr is not None and (receiver is not None or not self.is_module_ref(func.value)):  # type: ignore[union-attr]
+            return self.method_result(node, func, attr, receiver, args, kwargs)  # type: ignore[arg-type]
         out = _join_all(args, kwargs)
         if out and q:
             out = step(out, Step(node.lineno, "call", f"{q}()"))

@@ -18,7 +18,7 @@ from code_scalpel.scanning.guards import checked_names
 from code_scalpel.scanning.names import dotted
 from code_scalpel.scanning.rules import NORETURN_CALLS, SESSION_NAMES
 from code_scalpel.scanning.sinks import SinkChecks, constant_prefix, parser_is_safe
-from code_scalpel.scanning.values import Elems, Step, Value, flat, join, step
+from code_scalpel.scanning.values import Elems, Source, Step, Value, flat, join, step
 
 if TYPE_CHECKING:
     from code_scalpel.scanning.module import ModuleScan
@@ -121,7 +121,7 @@ class FunctionFlow(SinkChecks):
 
     def s_return(self, node: ast.Return) -> bool:
         value = self.eval(node.value)
-        if self.route is not None and node.value is not None and value is not None:
+        if self.route == "flask" and node.value is not None and value is not None:
             self._check_route_return(node.value, value)
         if self.summary is not None and value is not None:
             self.summary.returns = join(self.summary.returns, value)
@@ -129,6 +129,8 @@ class FunctionFlow(SinkChecks):
 
     def _check_route_return(self, expr: ast.expr, value: Value) -> None:
         body = expr.elts[0] if type(expr) is ast.Tuple and expr.elts else expr  # type: ignore[attr-defined]
+        if type(body) in (ast.Dict, ast.List, ast.Constant, ast.ListComp, ast.DictComp):
+            return  # Flask serializes dicts and lists as JSON
         if type(body) is ast.Call and type(body.func) is not ast.Attribute:
             return
         if type(body) is ast.Call and body.func.attr not in ("format", "join", "replace", "strip", "format_map"):  # type: ignore
@@ -272,8 +274,12 @@ class FunctionFlow(SinkChecks):
                 return
             self._set(name, value, source_node, line)
             if name.startswith("self.") and self.cls and name.count(".") == 1 and flat(value) is not None:
-                key = (self.cls, name[5:])
-                self.ctx.fields[key] = join(self.ctx.fields.get(key), flat(value))
+                # Only real sources go into the class-wide field table: a parameter of one method means
+                # nothing in another method's summary.
+                real = tuple(f for f in flat(value) or () if type(f.origin) is Source)
+                if real:
+                    key = (self.cls, name[5:])
+                    self.ctx.fields[key] = join(self.ctx.fields.get(key), real)
         elif kind in (ast.Tuple, ast.List):
             elts = target.elts  # type: ignore[attr-defined]
             star = next((i for i, e in enumerate(elts) if type(e) is ast.Starred), None)

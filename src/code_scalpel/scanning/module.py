@@ -176,6 +176,11 @@ class ModuleScan:
         elif kind is ast.Attribute:
             base = func.value  # type: ignore[attr-defined]
             attr = func.attr  # type: ignore[attr-defined]
+            if type(base) is ast.Call and type(base.func) is ast.Name and base.func.id in self.classes:
+                methods = self.classes[base.func.id]
+                if attr in methods:
+                    summary = self.summary_of(methods[attr], base.func.id, flow.depth + 1)
+                    return (summary, f"{base.func.id}.{attr}", "method") if summary is not None else None
             if type(base) is ast.Name:
                 cls = flow.cls if base.id == "self" else flow.types.get(base.id)
                 if cls is None and base.id in self.classes:

@@ -146,7 +146,8 @@ class PatternRules(ast.NodeVisitor):
             + " "
             + " ".join(_words(k.value) for k in node.keywords if k.arg in ("data", "string"))
         )
-        if _mentions(data, PASSWORD_WORDS) or (args and _mentions(self.target, PASSWORD_WORDS)):
+        context = f"{self.target} {self.function}"
+        if _mentions(data, PASSWORD_WORDS) or (args and _mentions(context, PASSWORD_WORDS)):
             self.add("weak-password-hash", node, q, f"{q}() hashes a password")
 
     def _cookie(self, node: ast.Call) -> None:
