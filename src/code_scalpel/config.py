@@ -39,7 +39,7 @@ class ServerConfig:
 
     @property
     def effective_log_level(self) -> str:
-        level = (self.log_level or os.environ.get(LOG_ENV) or "WARNING").upper()
+        level = (self.log_level or os.environ.get(LOG_ENV) or "INFO").upper()
         if level not in LOG_LEVELS:
             raise InvalidArgument(f"log level {level!r} is not one of {', '.join(LOG_LEVELS)}")
         return level

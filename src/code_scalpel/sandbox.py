@@ -24,7 +24,11 @@ class Sandbox:
         resolved = []
         for root in roots:
             path = Path(root).expanduser().resolve()
-            if not path.is_dir():
+            try:
+                is_dir = path.is_dir()
+            except OSError as exc:
+                raise InvalidArgument(f"root {str(path)!r} cannot be opened: {exc.strerror}") from None
+            if not is_dir:
                 raise InvalidArgument(f"root {str(path)!r} is not a directory")
             resolved.append(path)
         if not resolved:
@@ -55,9 +59,12 @@ class Sandbox:
             candidate = next((p for p in options if os.path.lexists(p)), options[0])
         # Refuse the lexical escape too, so `..` cannot probe outside a root even for missing files.
         lexical = Path(os.path.normpath(candidate))
-        if not self.contains(lexical) and not self.contains(lexical.resolve()):
+        if not self.contains(lexical) and not self.contains(Path(os.path.realpath(lexical))):
             raise self._refuse(text, "is outside the allowed roots")
-        real = candidate.resolve()
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            raise self._refuse(text, "is a symlink loop") from None
         if not self.contains(real):
             raise self._refuse(text, "resolves (through a symlink or '..') outside the allowed roots")
         return real

@@ -45,6 +45,8 @@ class ToolContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     #: Extra fields a policy adds to every result (the tier, for instance).
     stamp: dict[str, Any] = field(default_factory=dict)
+    #: ``() -> dict`` describing the running server as this caller sees it (for get_capabilities).
+    describe_server: Callable[[], dict[str, Any]] | None = None
 
     def report(self, done: float, total: float | None = None, message: str | None = None) -> None:
         if self.cancelled.is_set():

@@ -1,0 +1,5 @@
+import sys
+
+from code_scalpel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""The HTTP application: every request's path through the security layer, top to bottom.
+
+The list in :func:`build_http_app` reads in the order a request meets it: the
+outermost check first.  Each middleware is one file in ``middleware/`` and
+knows nothing of the others or of the tools behind them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from mcp.server.lowlevel import Server
+from mcp.server.sse import SseServerTransport
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from code_scalpel import __version__
+from code_scalpel.config import ServerConfig
+from code_scalpel.http.middleware.body_limit import BodyLimitMiddleware
+from code_scalpel.http.middleware.host_origin import HostOriginMiddleware
+from code_scalpel.server.runtime import Runtime
+
+MCP_PATH = "/mcp"
+SSE_PATH = "/sse"
+MESSAGES_PATH = "/messages/"
+
+
+def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) -> Starlette:
+    max_body = runtime.limits_provider().max_request_bytes
+    sessions = StreamableHTTPSessionManager(app=server, max_request_body_size=max_body)
+    sse = SseServerTransport(MESSAGES_PATH, max_request_body_size=max_body)
+
+    async def sse_stream(request: Request) -> Response:
+        async with sse.connect_sse(request.scope, request.receive, request._send) as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+        return Response()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "transport": runtime.transport, "tls": runtime.tls}
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with sessions.run():
+            yield
+
+    routes = [
+        Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(sessions), methods=["GET", "POST", "DELETE"]),
+        Route(SSE_PATH, endpoint=sse_stream, methods=["GET"]),
+        Mount(MESSAGES_PATH, app=sse.handle_post_message),
+        Route("/healthz", endpoint=healthz, methods=["GET"]),
+    ]
+    bound = [config.host] if config.host not in ("0.0.0.0", "::") else []
+    middleware = [
+        # 1. Is this request for us at all (DNS rebinding)?
+        Middleware(
+            HostOriginMiddleware,
+            allowed_hosts=[*bound, *config.allowed_host],
+            allowed_origins=config.allowed_origin,
+        ),
+        # 2. Refuse oversized bodies before anything buffers them.
+        Middleware(BodyLimitMiddleware, max_bytes=max_body),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -1,0 +1,127 @@
+"""Start the server: check the settings, then serve on the chosen transport.
+
+Every refusal here is a one-line message on stderr and exit code 2, never a
+traceback: a misconfigured server must not start half-secured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import sys
+
+from code_scalpel.config import ServerConfig, build_config
+from code_scalpel.datadir import resolve_data_dir
+from code_scalpel.errors import InvalidArgument
+from code_scalpel.sandbox import Sandbox
+from code_scalpel.server.logs import configure_logging
+from code_scalpel.server.runtime import Runtime
+from code_scalpel.tool_limits import DEFAULT_LIMITS
+
+log = logging.getLogger("code_scalpel")
+
+EXIT_CONFIG = 2
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(config: ServerConfig) -> None:
+    if config.transport == "stdio" or is_loopback(config.host):
+        return
+    if not config.allow_lan:
+        raise InvalidArgument(
+            f"refusing to bind {config.host!r}: it is not a loopback address and would expose the server to the "
+            "network; pass --allow-lan to do that on purpose (and consider --auth)"
+        )
+
+
+def build_runtime(config: ServerConfig) -> Runtime:
+    from code_scalpel.tools.registry import all_tools
+
+    limits = DEFAULT_LIMITS.with_overrides(config.limits) if config.limits else DEFAULT_LIMITS
+    return Runtime(
+        sandbox=Sandbox(config.roots),
+        tools=all_tools(),
+        data_dir=resolve_data_dir(config.data_dir),
+        transport=config.transport,
+        tls=bool(config.ssl_cert),
+        limits_provider=lambda: limits,
+    )
+
+
+def launch(args: argparse.Namespace) -> int:
+    try:
+        config = build_config(args)
+        configure_logging(config.effective_log_level)
+        check_binding(config)
+        if bool(config.ssl_cert) != bool(config.ssl_key):
+            raise InvalidArgument("--ssl-cert and --ssl-key go together; pass both or neither")
+        runtime = build_runtime(config)
+        if config.transport == "stdio":
+            return serve_stdio(runtime)
+        return serve_http(config, runtime)
+    except InvalidArgument as exc:
+        print(f"codescalpel mcp: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ValueError as exc:  # limits overrides and similar settings
+        print(f"codescalpel mcp: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def serve_stdio(runtime: Runtime) -> int:
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    from code_scalpel.server.mcp_server import build_server
+    from code_scalpel.server.stdio_guard import guard_stdio
+
+    server = build_server(runtime)
+
+    async def serve(read: object, write: object) -> None:
+        await server.run(read, write, server.create_initialization_options())  # type: ignore[arg-type]
+
+    async def main() -> None:
+        async with stdio_server() as (read, write):
+            await guard_stdio(read, write, serve)
+
+    anyio.run(main)
+    return 0
+
+
+def serve_http(config: ServerConfig, runtime: Runtime) -> int:
+    import uvicorn
+
+    from code_scalpel.http.app import build_http_app
+    from code_scalpel.http.tls import build_ssl_context
+    from code_scalpel.server.mcp_server import build_server
+
+    ssl_context = build_ssl_context(config.ssl_cert, config.ssl_key) if config.ssl_cert and config.ssl_key else None
+    if not is_loopback(config.host):
+        log.warning(
+            "listening on %s, reachable from the network: this endpoint is UNAUTHENTICATED; anyone who can reach "
+            "it can call every tool",
+            config.host,
+        )
+    app = build_http_app(config, runtime, build_server(runtime))
+    uv_config = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        log_config=None,  # ours: stderr only
+        access_log=config.effective_log_level == "DEBUG",
+        server_header=False,
+        ssl_context_factory=(lambda _cfg, _default: ssl_context) if ssl_context else None,
+        timeout_graceful_shutdown=5,
+    )
+    scheme = "https" if ssl_context else "http"
+    log.info("Code Scalpel serving %s://%s:%d/mcp (and /sse)", scheme, config.host, config.port)
+    uvicorn.Server(uv_config).run()
+    return 0

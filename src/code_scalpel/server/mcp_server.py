@@ -1,0 +1,134 @@
+"""The MCP face of the tools: a low-level SDK ``Server`` over the tool registry.
+
+The low-level server is used rather than ``MCPServer`` so that listing can be
+filtered per caller, errors keep their structure, and a call costs little more
+than a ping (arguments are validated by a compiled pydantic model; results are
+not re-validated on the way out).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from pydantic import ValidationError
+
+from code_scalpel import __version__
+from code_scalpel.auth.principal import ANONYMOUS, LOCAL, Principal, principal_of
+from code_scalpel.errors import ScalpelError
+from code_scalpel.server.runtime import Runtime
+from code_scalpel.tools.base import ToolContext, ToolSpec
+
+log = logging.getLogger("code_scalpel.server")
+
+#: JSON-RPC error code for a call refused by a policy (scope, tier); -32000..-32099 is for servers.
+FORBIDDEN = -32003
+
+INSTRUCTIONS = (
+    "Code Scalpel parses code (never runs it) and answers structural questions: analyze_code for a file's "
+    "structure, extract_code for one symbol's exact source, get_file_context for a cheap outline. "
+    "Paths are relative to the server's roots."
+)
+
+
+def _principal(ctx: Any) -> Principal:
+    request = getattr(ctx, "request", None)
+    if request is None:
+        return LOCAL
+    return principal_of(request.scope) or ANONYMOUS
+
+
+def _mcp_tool(spec: ToolSpec) -> types.Tool:
+    return types.Tool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=spec.input_schema(),
+        output_schema=spec.output_schema,
+        annotations=types.ToolAnnotations(
+            title=spec.title, read_only_hint=spec.read_only, destructive_hint=not spec.read_only, open_world_hint=False
+        ),
+    )
+
+
+def _error_result(error: ScalpelError, stamp: dict[str, Any]) -> types.CallToolResult:
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=f"{error.code}: {error.message}")],
+        structured_content={"error": error.to_dict(), **stamp},
+        is_error=True,
+    )
+
+
+def _argument_error(tool: str, exc: ValidationError) -> MCPError:
+    # Field names and expectations only: the rejected values are the caller's data.
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(arguments)'}: {err['msg']}" for err in exc.errors()
+    )
+    return MCPError(code=types.INVALID_PARAMS, message=f"invalid arguments for {tool}: {problems}")
+
+
+def build_server(runtime: Runtime) -> Server[Any]:
+    listed = {name: _mcp_tool(spec) for name, spec in runtime.tools.items()}
+
+    def visible(ctx: ToolContext) -> list[types.Tool]:
+        return [listed[n] for n, spec in runtime.tools.items() if runtime.denial(spec, ctx) is None]
+
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=visible(runtime.context(_principal(ctx))))
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        spec = runtime.tools.get(params.name)
+        if spec is None:
+            raise MCPError(
+                code=types.INVALID_PARAMS,
+                message=f"unknown tool {params.name!r}; call tools/list for the available tools",
+            )
+        tool_ctx = runtime.context(_principal(ctx))
+        refusal = runtime.denial(spec, tool_ctx)
+        if refusal is not None:
+            raise MCPError(code=FORBIDDEN, message=refusal.message, data=refusal.to_dict())
+        try:
+            args = spec.args.model_validate(params.arguments or {})
+        except ValidationError as exc:
+            raise _argument_error(spec.name, exc) from None
+
+        session = ctx.session
+
+        def progress(done: float, total: float | None, message: str | None) -> None:
+            # A no-op in the SDK unless the client sent a progress token.
+            anyio.from_thread.run(session.report_progress, done, total, message)
+
+        tool_ctx.progress = progress
+
+        try:
+            result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
+        except ScalpelError as exc:
+            log.info("tool %s refused: %s", spec.name, exc.code)
+            return _error_result(exc, tool_ctx.stamp)
+        except anyio.get_cancelled_exc_class():
+            tool_ctx.cancelled.set()  # the abandoned worker stops at its next progress check
+            raise
+        except RecursionError:
+            return _error_result(ScalpelError("the code is nested too deeply to analyze"), tool_ctx.stamp)
+        except Exception:
+            log.exception("tool %s failed unexpectedly", spec.name)
+            return _error_result(ScalpelError("internal error; the server log has the details"), tool_ctx.stamp)
+        result = {**result, **tool_ctx.stamp}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=spec.summarize(result))],
+            structured_content=result,
+        )
+
+    return Server(
+        "code-scalpel",
+        version=__version__,
+        title="Code Scalpel",
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        get_tool_input_schema=lambda name: listed[name].input_schema if name in listed else None,
+    )

@@ -1,0 +1,1 @@
+TOOLS: list = []  # filled by the analysis work (issue 2a)

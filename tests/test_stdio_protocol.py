@@ -1,0 +1,64 @@
+"""stdio: stdout carries JSON-RPC and nothing else, and bad input never stops the server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from support import SERVER_CMD
+
+INIT = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}  # fmt: skip
+
+BAD_THEN_GOOD = [
+    ("{not json", None),
+    ('{"jsonrpc": "2.0", "id": 10, "method": "no/such/method"}', 10),
+    ('{"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {"name": "no_such_tool"}}', 11),
+    (
+        '{"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "get_capabilities", '
+        '"arguments": {"unexpected": 1}}}',
+        12,
+    ),
+    ('{"jsonrpc": "2.0", "id": 13, "method": "tools/call", "params": "not an object"}', 13),
+    ("[1, 2, 3]", None),
+    ('{"jsonrpc": "2.0", "id": 14, "method": "ping"}', 14),
+]
+
+
+def test_stdout_is_only_json_rpc_and_errors_are_precise(tmp_path: Path) -> None:
+    lines = [json.dumps(INIT), '{"jsonrpc": "2.0", "method": "notifications/initialized"}']
+    lines += [line for line, _ in BAD_THEN_GOOD]
+    proc = subprocess.Popen(
+        [*SERVER_CMD, "mcp", "--root", str(tmp_path), "--data-dir", str(tmp_path / "d"), "--log-level", "DEBUG"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("\n".join(lines) + "\n")
+    proc.stdin.flush()
+    responses: dict[object, dict] = {}
+    stdout_lines = []
+    # Keep stdin open, as a client does, until the last answer (the ping) arrives.
+    while 14 not in responses:
+        raw = proc.stdout.readline()
+        assert raw, f"server closed stdout early; stderr: {proc.stderr.read() if proc.stderr else ''}"
+        stdout_lines.append(raw)
+        message = json.loads(raw)  # every stdout line is JSON...
+        assert message["jsonrpc"] == "2.0"  # ...and JSON-RPC
+        responses.setdefault(message.get("id"), message)
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    assert proc.stdout.read() == ""
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert "DEBUG" in stderr
+    assert responses[1]["result"]["serverInfo"]["name"] == "code-scalpel"
+    assert responses[10]["error"]["code"] == -32601
+    assert "no_such_tool" in responses[11]["error"]["message"]
+    assert responses[11]["error"]["code"] == -32602
+    assert "unexpected" in responses[12]["error"]["message"]
+    assert responses[13]["error"]["code"] == -32600
+    assert responses[None]["error"]["code"] == -32700  # the unparseable line
+    assert sum(1 for line in stdout_lines if '"id":null' in line) == 2  # parse error and the bare array
+    assert responses[14]["result"] == {}  # still serving after all of the above
