@@ -247,6 +247,8 @@ class ExprTaint:
                 known = False
                 continue
             value = self.eval(elt)
+            if value is not None and type(value) is not Elems:
+                value = step(value, Step(elt.lineno, "container", f"element {i} of a {type(node).__name__.lower()}"))
             if known:
                 items[i] = value
             else:
@@ -271,6 +273,8 @@ class ExprTaint:
             if k is UNKNOWN or not _hashable(k):
                 rest = join(rest, join(flat(val), flat(self.eval(key))))
             else:
+                if val is not None and type(val) is not Elems:
+                    val = step(val, Step(value.lineno, "container", f"dict[{k!r}]"))
                 items[k] = val
         return Elems(items, rest, False)
 

@@ -231,9 +231,9 @@ REQUEST_ATTRS = frozenset(
 SOURCE_CALLS: dict[str, tuple[str, float]] = {
     "input": ("stdin", 0.8),
     "raw_input": ("stdin", 0.8),
-    "os.getenv": ("environment", 0.6),
-    "os.environ.get": ("environment", 0.6),
-    "os.getenvb": ("environment", 0.6),
+    "os.getenv": ("environment", 0.5),
+    "os.environ.get": ("environment", 0.5),
+    "os.getenvb": ("environment", 0.5),
     "sys.stdin.read": ("stdin", 0.8),
     "sys.stdin.readline": ("stdin", 0.8),
     "sys.stdin.readlines": ("stdin", 0.8),
@@ -244,7 +244,7 @@ SOURCE_CALLS: dict[str, tuple[str, float]] = {
 #: Qualified names whose value is user-controlled.
 SOURCE_NAMES: dict[str, tuple[str, float]] = {
     "sys.argv": ("argv", 0.7),
-    "os.environ": ("environment", 0.6),
+    "os.environ": ("environment", 0.5),
     "sys.stdin": ("stdin", 0.8),
     "flask.request": ("http", 1.0),
 }
