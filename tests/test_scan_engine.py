@@ -82,19 +82,32 @@ def test_threshold_drops_and_counts() -> None:
     ("code", "rules"),
     [
         # FastAPI: a typed int path parameter is converted before the view runs; a str one is not.
-        ("from fastapi import FastAPI\nimport os\napp = FastAPI()\n@app.get('/a/{n}')\ndef a(n: int):\n"
-         "    os.system('x %s' % n)\n", []),
-        ("from fastapi import FastAPI\nimport os\napp = FastAPI()\n@app.get('/a/{n}')\ndef a(n: str):\n"
-         "    os.system('x %s' % n)\n", [("command-injection", 6)]),
-        ("from fastapi import Depends, FastAPI\nimport os\napp = FastAPI()\n@app.get('/a')\n"
-         "def a(db=Depends(lambda: 1)):\n    os.system('x %s' % db)\n", []),
+        (
+            "from fastapi import FastAPI\nimport os\napp = FastAPI()\n@app.get('/a/{n}')\ndef a(n: int):\n"
+            "    os.system('x %s' % n)\n",
+            [],
+        ),
+        (
+            "from fastapi import FastAPI\nimport os\napp = FastAPI()\n@app.get('/a/{n}')\ndef a(n: str):\n"
+            "    os.system('x %s' % n)\n",
+            [("command-injection", 6)],
+        ),
+        (
+            "from fastapi import Depends, FastAPI\nimport os\napp = FastAPI()\n@app.get('/a')\n"
+            "def a(db=Depends(lambda: 1)):\n    os.system('x %s' % db)\n",
+            [],
+        ),
         # Starlette and aiohttp request objects.
         ("import os\nasync def h(request):\n    os.system(request.path_params['p'])\n", [("command-injection", 3)]),
-        ("import os\nasync def h(request):\n    data = await request.post()\n    os.system(data['p'])\n",
-         [("command-injection", 4)]),
+        (
+            "import os\nasync def h(request):\n    data = await request.post()\n    os.system(data['p'])\n",
+            [("command-injection", 4)],
+        ),
         # Django URL captures are parameters after request.
-        ("from django.http import HttpResponse\nimport os\ndef v(request, slug):\n    os.system(slug)\n",
-         [("command-injection", 4)]),
+        (
+            "from django.http import HttpResponse\nimport os\ndef v(request, slug):\n    os.system(slug)\n",
+            [("command-injection", 4)],
+        ),
         # sys.argv, input(), sockets.
         ("import os, sys\nos.system(sys.argv[1])\n", [("command-injection", 2)]),
         ("import os\nos.system(input())\n", [("command-injection", 2)]),
@@ -104,11 +117,15 @@ def test_threshold_drops_and_counts() -> None:
         ("import os, sys\na, b = 'ls', sys.argv[1]\nos.system(a)\n", []),
         ("import os, sys\n*rest, last = ['x', sys.argv[1]]\nos.system(last)\n", [("command-injection", 3)]),
         # A loop carries taint to the next iteration.
-        ("import os, sys\nprev = 'x'\nfor i in range(3):\n    os.system(prev)\n    prev = sys.argv[i]\n",
-         [("command-injection", 4)]),
+        (
+            "import os, sys\nprev = 'x'\nfor i in range(3):\n    os.system(prev)\n    prev = sys.argv[i]\n",
+            [("command-injection", 4)],
+        ),
         # try/except branches join.
-        ("import os, sys\ntry:\n    v = sys.argv[1]\nexcept IndexError:\n    v = 'x'\nos.system(v)\n",
-         [("command-injection", 6)]),
+        (
+            "import os, sys\ntry:\n    v = sys.argv[1]\nexcept IndexError:\n    v = 'x'\nos.system(v)\n",
+            [("command-injection", 6)],
+        ),
     ],
 )
 def test_sources_and_propagation(code: str, rules: list[tuple[str, int]]) -> None:
@@ -173,7 +190,8 @@ def test_cross_file_three_calls_away(tmp_path: Path) -> None:
     root = _project(tmp_path)
     result = scan_project(root)
     assert [(f["rule_id"], f["file"], f["line"]) for f in result["findings"]] == [
-        ("sql-injection", "app/db/repo.py", 4)]
+        ("sql-injection", "app/db/repo.py", 4)
+    ]
     finding = result["findings"][0]
     assert finding["source"]["file"] == "app/views.py"
     files = [step.get("file") for step in finding["path"]]

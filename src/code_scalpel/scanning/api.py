@@ -80,7 +80,12 @@ def scan_code(
     except ValueError as exc:  # NUL bytes
         errors.append({"file": path, "line": 0, "column": 0, "message": f"not scanned: {exc}"})
     else:
-        scan_tree(tree, code, path, findings=findings, extra_sources=extra_sources)
+        try:
+            scan_tree(tree, code, path, findings=findings, extra_sources=extra_sources)
+        except RecursionError:
+            errors.append(
+                {"file": path, "line": 0, "column": 0, "message": "not fully scanned: the code is nested too deeply"}
+            )
     return finish(list(findings.values()), confidence_threshold, errors, {"file": path, "files_scanned": 1})
 
 

@@ -184,7 +184,18 @@ class Project:
             if loaded is None:
                 continue
             scan, text = loaded
-            scan.run(text)
+            try:
+                scan.run(text)
+            except RecursionError:
+                self.errors.append(
+                    {
+                        "file": scan.path,
+                        "line": 0,
+                        "column": 0,
+                        "message": "not fully scanned: the code is nested too deeply",
+                    }
+                )
+                continue
             if HINT.search(text):
                 for finding in PatternRules(scan.tree, scan.path, scan.aliases).run():
                     self.findings[(finding["rule_id"], scan.path, finding["line"], finding["column"])] = finding
