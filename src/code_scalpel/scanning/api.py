@@ -39,7 +39,7 @@ def scan_tree(
     modname: str = "",
     extra_sources: Iterable[str] = (),
 ) -> None:
-    scan = ModuleScan(tree, path, modname=modname, findings=findings, extra_sources=extra_sources)
+    scan = ModuleScan(tree, path, modname=modname, findings=findings, extra_sources=extra_sources, text=text)
     scan.run(text)
     if HINT.search(text):
         for finding in PatternRules(tree, path, scan.aliases).run():

@@ -360,7 +360,10 @@ class ExprTaint:
                 return self.source(node, extra[0], extra[1], f"{base_text or '<object>'}.{attr}()")
 
         # Calls into analyzed code (this module, its classes, other project modules).
-        target = self.ctx.resolve_call(self, func, q)
+        tainted = (
+            receiver is not None or any(a is not None for a in args) or any(v is not None for v in kwargs.values())
+        )
+        target = self.ctx.resolve_call(self, func, q, tainted)
         if target is not None:
             summary, name, kind = target
             out = self.apply_summary(

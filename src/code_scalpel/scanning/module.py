@@ -4,13 +4,14 @@ function once, computes summaries on demand, and collects findings."""
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from code_scalpel.scanning.findings import make_finding
 from code_scalpel.scanning.flow import FunctionFlow
-from code_scalpel.scanning.names import module_aliases
+from code_scalpel.scanning.names import module_aliases, statements
 from code_scalpel.scanning.rules import OPTIONAL_SOURCE_METHODS, ROUTE_DECORATORS, RULES, SAFE_PARAM_TYPES
 from code_scalpel.scanning.summaries import Summary
 from code_scalpel.scanning.values import Flow, Param, Source, Step, Value
@@ -23,8 +24,10 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 #: A module with none of these words cannot read untrusted data; its functions are only summarized on demand.
 SOURCE_HINT = re.compile(
     r"request|argv|environ|getenv|\binput\(|raw_input|stdin|\.recv|@\w+(?:\.\w+)*\.(?:route|get|post|put|delete|"
-    r"patch|api_route|websocket)\(|Request\b|\.read\(|\.json\("
+    r"patch|api_route|websocket)\("
 )
+#: With ``extra_sources`` (file or network reads), reads count as sources too.
+EXTRA_HINT = re.compile(SOURCE_HINT.pattern + r"|\.read\w*\(|\.json\(|\.text\b|\.content\b")
 _FLASK_PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _TYPED_CONVERTERS = frozenset({"int", "float", "uuid"})
 
@@ -41,8 +44,12 @@ class ModuleScan:
         findings: dict[tuple[Any, ...], dict[str, Any]] | None = None,
         max_depth: int = 5,
         extra_sources: Iterable[str] = (),
+        text: str | None = None,
     ) -> None:
         self.tree = tree
+        #: Lines that mention a possible source; ``None`` when the text is unknown (then every line may).
+        self.hint_lines: list[int] | None = None
+        self._text = text
         self.path = path
         self.modname = modname
         self.project = project
@@ -80,7 +87,8 @@ class ModuleScan:
 
     def run(self, source_text: str | None = None) -> None:
         """Analyze the module body and every function once (with the clean-parameter assumption)."""
-        if source_text is not None and not SOURCE_HINT.search(source_text):
+        hint = EXTRA_HINT if self.optional_methods else SOURCE_HINT
+        if source_text is not None and not hint.search(source_text):
             return
         top = FunctionFlow(self, None, None, 0)
         top.run(self.tree.body)
@@ -109,12 +117,11 @@ class ModuleScan:
             origin = Source("http", line, col, f"route parameter {name}", 1.0, self.path)
             flow.env[name] = (Flow(origin, (Step(line, "source", f"route parameter {name}"),), frozenset()),)
         flow.run(fnode.body)
-        for inner in fnode.body:
-            for sub in ast.walk(inner):
-                if type(sub) in (ast.FunctionDef, ast.AsyncFunctionDef):
-                    nested = FunctionFlow(self, cls, None, 0)
-                    nested.env = {k: v for k, v in flow.env.items() if v is not None}
-                    nested.run(sub.body)  # type: ignore[attr-defined]
+        for sub in statements(fnode.body):
+            if type(sub) in (ast.FunctionDef, ast.AsyncFunctionDef):
+                nested = FunctionFlow(self, cls, None, 0)
+                nested.env = {k: v for k, v in flow.env.items() if v is not None}
+                nested.run(sub.body)  # type: ignore[attr-defined]
 
     def route_params(self, fnode: FunctionNode) -> tuple[str | None, dict[str, tuple[int, int]]]:
         """Parameters a web framework fills from the URL or the body, and whether returns are HTML."""
@@ -158,7 +165,15 @@ class ModuleScan:
 
     # -- calls into analyzed code -------------------------------------------------
 
-    def resolve_call(self, flow: FunctionFlow, func: ast.expr, q: str | None) -> tuple[Summary, str, str] | None:
+    def summary_for_call(self, fnode: FunctionNode, cls: str | None, depth: int, tainted: bool) -> Summary | None:
+        """A summary, or ``None`` when it cannot matter (clean arguments into a function that reads no source)."""
+        if not tainted and not self.may_read_sources(fnode):
+            return None
+        return self.summary_of(fnode, cls, depth)
+
+    def resolve_call(
+        self, flow: FunctionFlow, func: ast.expr, q: str | None, tainted: bool = True
+    ) -> tuple[Summary, str, str] | None:
         kind = type(func)
         if kind is ast.Name:
             name = func.id  # type: ignore[attr-defined]
@@ -166,12 +181,12 @@ class ModuleScan:
                 return None
             fnode = self.functions.get(name)
             if fnode is not None:
-                summary = self.summary_of(fnode, None, flow.depth + 1)
+                summary = self.summary_for_call(fnode, None, flow.depth + 1, tainted)
                 return (summary, name, "function") if summary is not None else None
             methods = self.classes.get(name)
             if methods is not None:
                 init = methods.get("__init__")
-                summary = self.summary_of(init, name, flow.depth + 1) if init is not None else None
+                summary = self.summary_for_call(init, name, flow.depth + 1, tainted) if init is not None else None
                 return (summary or Summary(file=self.path), name, "ctor")
         elif kind is ast.Attribute:
             base = func.value  # type: ignore[attr-defined]
@@ -179,7 +194,7 @@ class ModuleScan:
             if type(base) is ast.Call and type(base.func) is ast.Name and base.func.id in self.classes:
                 methods = self.classes[base.func.id]
                 if attr in methods:
-                    summary = self.summary_of(methods[attr], base.func.id, flow.depth + 1)
+                    summary = self.summary_for_call(methods[attr], base.func.id, flow.depth + 1, tainted)
                     return (summary, f"{base.func.id}.{attr}", "method") if summary is not None else None
             if type(base) is ast.Name:
                 cls = flow.cls if base.id == "self" else flow.types.get(base.id)
@@ -187,13 +202,22 @@ class ModuleScan:
                     cls = base.id
                 methods = self.classes.get(cls) if cls else None
                 if methods is not None and attr in methods:
-                    summary = self.summary_of(methods[attr], cls, flow.depth + 1)
+                    summary = self.summary_for_call(methods[attr], cls, flow.depth + 1, tainted)
                     if summary is None:
                         return None
                     return summary, f"{cls}.{attr}", "method" if base.id != cls else "function"
         if q is not None and self.project is not None and "." in q:
-            return self.project.resolve(q, flow.depth + 1)
+            return self.project.resolve(q, flow.depth + 1, tainted=tainted)
         return None
+
+    def may_read_sources(self, fnode: FunctionNode) -> bool:
+        """Whether the function's text mentions a source: if not, calling it with clean arguments returns clean."""
+        if self._text is None:
+            return True
+        if self.hint_lines is None:
+            self.hint_lines = _match_lines(self._text, EXTRA_HINT if self.optional_methods else SOURCE_HINT)
+        i = bisect.bisect_left(self.hint_lines, fnode.lineno)
+        return i < len(self.hint_lines) and self.hint_lines[i] <= (fnode.end_lineno or fnode.lineno)
 
     def summary_of(self, fnode: FunctionNode, cls: str | None, depth: int) -> Summary | None:
         key = id(fnode)
@@ -232,6 +256,17 @@ class ModuleScan:
         if known is not None and known["confidence"] >= round(confidence, 2):
             return
         self.findings[key] = make_finding(rule, where, line, col, call, origin, origin.file, flow.steps, confidence)
+
+
+def _match_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
+    lines: list[int] = []
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 def _safe_annotation(node: ast.expr) -> bool:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+
+
+def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions (much cheaper than ``ast.walk``)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, name, None)
+            if inner:
+                stack.extend(reversed(inner))
 
 
 def module_aliases(tree: ast.Module, modname: str = "", is_package: bool = False) -> dict[str, str]:
     """Local name -> qualified name, from every import in the module (function-level imports included)."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree.body):
         kind = type(node)
         if kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]

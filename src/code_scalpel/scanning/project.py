@@ -9,6 +9,8 @@ another module is found, down to ``max_depth`` calls.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -65,6 +67,23 @@ def module_name(root: Path, path: Path) -> tuple[str, bool]:
     if is_package:
         parts = parts[:-1]
     return ".".join(parts), is_package
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many syntax trees are alive.
+
+    A project scan keeps every parsed module (summaries are computed on demand), and each collection of the
+    oldest generation would walk millions of AST nodes again: that made a scan of the standard library several
+    times slower.  Trees and taint values hold no reference cycles, so reference counting frees them anyway.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Project:
@@ -127,6 +146,7 @@ class Project:
         scan = ModuleScan(
             tree,
             shown,
+            text=text,
             modname=modname,
             is_package=is_package,
             project=self,
@@ -137,7 +157,7 @@ class Project:
         self.scans[modname] = (scan, text)
         return scan, text
 
-    def resolve(self, q: str, depth: int, hops: int = 0) -> tuple[Summary, str, str] | None:
+    def resolve(self, q: str, depth: int, hops: int = 0, tainted: bool = True) -> tuple[Summary, str, str] | None:
         """The summary of the project function ``q`` (``pkg.mod.func`` or ``pkg.mod.Class.method``)."""
         parts = q.split(".")
         for i in range(len(parts) - 1, 0, -1):
@@ -155,24 +175,30 @@ class Project:
             name = rest[0]
             fnode = scan.functions.get(name)
             if fnode is not None:
-                summary = scan.summary_of(fnode, None, depth)
+                summary = scan.summary_for_call(fnode, None, depth, tainted)
                 return (summary, q, "function") if summary is not None else None
             methods = scan.classes.get(name)
             if methods is not None:
                 init = methods.get("__init__")
-                summary = scan.summary_of(init, name, depth) if init is not None else None
+                summary = scan.summary_for_call(init, name, depth, tainted) if init is not None else None
                 return summary or Summary(file=scan.path), q, "ctor"
             target = scan.aliases.get(name)
             if target and target != q and hops < 3:
-                return self.resolve(target, depth, hops + 1)
+                return self.resolve(target, depth, hops + 1, tainted)
         elif len(rest) == 2:
             methods = scan.classes.get(rest[0])
             if methods is not None and rest[1] in methods:
-                summary = scan.summary_of(methods[rest[1]], rest[0], depth)
+                summary = scan.summary_for_call(methods[rest[1]], rest[0], depth, tainted)
                 return (summary, q, "function") if summary is not None else None
         return None
 
     def run(
+        self, entry_modules: Iterable[str] | None = None, progress: Callable[[int, int, str], None] | None = None
+    ) -> None:
+        with gc_paused():
+            self._run(entry_modules, progress)
+
+    def _run(
         self, entry_modules: Iterable[str] | None = None, progress: Callable[[int, int, str], None] | None = None
     ) -> None:
         names = list(entry_modules) if entry_modules is not None else list(self.modules)
