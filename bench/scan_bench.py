@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import shutil
 import subprocess
@@ -92,7 +93,7 @@ def corpus_part() -> None:
     ours: dict[str, set[str]] = {}
     exact = 0
     start = time.perf_counter()
-    for path, category, vulnerable in items:
+    for path, _category, _vulnerable in items:
         result = scan_code(path.read_text(), str(path))
         ours[str(path.resolve())] = {f["rule_id"] for f in result["findings"]}
         header = path.read_text().splitlines()[0].removeprefix("# expect: ").strip()
@@ -110,7 +111,10 @@ def corpus_part() -> None:
         f"time: code-scalpel {ours_time:.2f}s, bandit {bandit_time:.2f}s"
         + (" (bandit missing: pip install -e '.[bench]')" if bandit is None else "")
     )
-    header = f"{'category':<24} {'vuln':>4} {'safe':>4} | {'TPR':>5} {'FPR':>5} {'T-F':>5} | {'bandit TPR':>10} {'FPR':>5} {'T-F':>5}"
+    header = (
+        f"{'category':<24} {'vuln':>4} {'safe':>4} | {'TPR':>5} {'FPR':>5} {'T-F':>5} | "
+        f"{'bandit TPR':>10} {'FPR':>5} {'T-F':>5}"
+    )
     print(header)
     print("-" * len(header))
     totals = {"ours": [0, 0], "bandit": [0, 0]}
@@ -166,10 +170,8 @@ def speed_part(rounds: int) -> None:
     def parse_all() -> float:
         start = time.perf_counter()
         for path in files:
-            try:
+            with contextlib.suppress(SyntaxError, ValueError):
                 ast.parse(texts[path], filename=str(path))
-            except (SyntaxError, ValueError):
-                pass
         return time.perf_counter() - start
 
     def scan_all() -> tuple[float, Project]:
