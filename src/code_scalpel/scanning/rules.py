@@ -470,11 +470,11 @@ SINK_CALLS: dict[str, Sink] = {
         _CMD,
     ),
     **_each(
-        "subprocess.run subprocess.call subprocess.Popen subprocess.check_output subprocess.check_call "
-        "asyncio.create_subprocess_exec",
+        "subprocess.run subprocess.call subprocess.Popen subprocess.check_output subprocess.check_call",
         _CMD_SUBPROCESS,
     ),
     "asyncio.create_subprocess_shell": _CMD,
+    "asyncio.create_subprocess_exec": Sink("command-injection", (), (), mode="exec_args"),
     **_each(
         "os.execv os.execve os.execvp os.execvpe os.execl os.execle os.execlp os.execlpe os.spawnv "
         "os.spawnve os.spawnvp os.spawnl os.spawnlp os.startfile",

@@ -141,26 +141,15 @@ class SinkChecks(ExprTaint):
             if program_node is None:
                 return None
             if type(program_node) in (ast.List, ast.Tuple):
-                elts = program_node.elts  # type: ignore[attr-defined]
-                if not elts:
-                    return None
-                first = fold(elts[0], self.consts)
-                if (
-                    isinstance(first, str)
-                    and first.rsplit("/", 1)[-1] in SHELLS | {"sh", "bash"}
-                    and any(fold(e, self.consts) in ("-c", "/c", "-Command") for e in elts[1:])
-                ):
-                    value: Value = None
-                    for elt in elts[1:]:
-                        value = _merge(value, self.eval(elt))
-                    return (value, 1.0)
-                return (self.eval(elts[0]), 1.0)
+                return self._argv_check(program_node.elts, node)  # type: ignore[attr-defined]
             value = args[0] if node.args else kwargs.get("args")
             if type(value) is Elems:
                 if value.seq and 0 in value.items:
                     return (value.items[0], 1.0)
                 return (value.rest, 0.8)
             return (value, 0.9)
+        if mode == "exec_args":
+            return self._argv_check([a for a in node.args if type(a) is not ast.Starred], node)
         if mode == "yaml":
             loader = keywords.get("Loader") or (node.args[1] if len(node.args) > 1 else None)
             if loader is not None:
@@ -190,6 +179,25 @@ class SinkChecks(ExprTaint):
                         return None
             return True
         return True
+
+    def _argv_check(self, elts: list[ast.expr], node: ast.Call) -> Any:
+        """An argument vector: a tainted program, or tainted code after ``sh -c`` / ``python -c``."""
+        if not elts:
+            return None
+        first = fold(elts[0], self.consts)
+        name = first.rsplit("/", 1)[-1] if isinstance(first, str) else self.qualify(elts[0])
+        dash_c = next((i for i, e in enumerate(elts[1:], 1) if fold(e, self.consts) in ("-c", "/c", "-Command")),
+                      None)
+        if dash_c is not None and name in SHELLS:
+            value: Value = None
+            for elt in elts[dash_c + 1 :]:
+                value = _merge(value, self.eval(elt))
+            return (value, 1.0)
+        if dash_c is not None and isinstance(name, str) and (name == "sys.executable" or name.startswith("python")):
+            if dash_c + 1 < len(elts):
+                self.report_value("code-injection", self.eval(elts[dash_c + 1]), node, f"{name} -c", 1.0)
+            return (self.eval(elts[0]), 1.0)
+        return (self.eval(elts[0]), 1.0)
 
     def report_value(self, rule: str, value: Value, node: ast.expr, call: str, weight: float) -> None:
         for f in flat(value) or ():
