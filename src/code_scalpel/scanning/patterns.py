@@ -152,6 +152,9 @@ class PatternRules(ast.NodeVisitor):
 
     def _cookie(self, node: ast.Call) -> None:
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        # A response's set_cookie(key, value, ...); CookieJar.set_cookie(cookie) is a client-side store.
+        if len(node.args) + sum(k in keywords for k in ("key", "value")) < 2:
+            return
         missing = [
             flag
             for flag in ("secure", "httponly")
