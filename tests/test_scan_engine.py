@@ -208,3 +208,34 @@ def test_cross_file_entry_points(tmp_path: Path) -> None:
     assert scan_project(root, entry_points=["app.service"])["total"] == 0
     with pytest.raises(InvalidArgument):
         scan_project(root, entry_points=["nope.py"])
+
+
+def test_deeply_nested_code_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    # Parses (the parser's own limit is higher) but nests deeper than a recursive visitor can follow.
+    depth = 180
+    code = "import os, sys\nx = sys.argv[1]\n" + "os.system(" + "str(" * depth + "x" + ")" * depth + ")\n"
+    try:
+        compile(code, "deep.py", "exec", ast.PyCF_ONLY_AST)
+    except (RecursionError, SyntaxError, MemoryError):
+        pytest.skip("this interpreter cannot parse the sample")
+    (tmp_path / "deep.py").write_text(code)
+    result = scan_project(tmp_path)
+    assert result["errors"] == [] or "nested too deeply" in result["errors"][0]["message"]
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from code_scalpel.cli.scan_cmd import ProgressBar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = ProgressBar(stream)
+        for done in range(0, 101, 50):
+            bar(done, 100, f"module{done}")
+    assert "100/100" in tty.getvalue() and tty.getvalue().endswith("\n")
+    assert pipe.getvalue() == ""
