@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
 from pathlib import Path
 
@@ -239,3 +240,27 @@ def test_progress_bar_only_on_a_terminal() -> None:
             bar(done, 100, f"module{done}")
     assert "100/100" in tty.getvalue() and tty.getvalue().endswith("\n")
     assert pipe.getvalue() == ""
+
+
+NEWER = (
+    "import os, sys\n"
+    "type Names = list[str]\n"
+    "def first[T](items: list[T]) -> T:\n"
+    "    return items[0]\n"
+    "name = sys.argv[1]\n"
+    'os.system(f"ls {name + f\'{"-l"}\'}")\n'
+)
+
+
+def test_newer_syntax_is_scanned_not_refused(tmp_path: Path) -> None:
+    from code_scalpel.analysis import fallback
+
+    if sys.version_info >= (3, 12):
+        pytest.skip("the running interpreter parses this itself")
+    if fallback.newer_interpreter() is None:
+        pytest.skip("no newer Python on this machine")
+    assert _rules(NEWER) == [("command-injection", 6)]
+    (tmp_path / "new.py").write_text(NEWER)
+    result = scan_project(tmp_path)
+    assert [(f["rule_id"], f["file"], f["line"]) for f in result["findings"]] == [("command-injection", "new.py", 6)]
+    assert result["errors"] == []

@@ -34,6 +34,18 @@ class ServerConfig:
     data_dir: str | None = None
     allowed_host: list[str] = field(default_factory=list)
     allowed_origin: list[str] = field(default_factory=list)
+    #: Authentication methods, comma-separated or a list: token, apikey, oauth, mtls.
+    auth: str | list[str] | None = None
+    token_file: str | None = None
+    oauth_issuer: str | None = None
+    oauth_audience: str | None = None
+    oauth_jwks_url: str | None = None
+    oauth_introspection_url: str | None = None
+    #: Clock-skew allowance for exp/nbf, seconds.
+    oauth_leeway: float | None = None
+    ssl_client_ca: str | None = None
+    mtls_scope_map: str | None = None
+    require_auth: bool = False
     #: Overrides of individual tool limits (see ToolLimits), from the file's [limits] table.
     limits: dict[str, Any] = field(default_factory=dict)
 

@@ -22,6 +22,8 @@ class ToolLimits:
     max_references: int = 10_000
     max_callgraph_depth: int = 50
     max_callgraph_nodes: int = 100_000
+    #: Functions + classes listed by analyze_code / get_file_context before the result says truncated.
+    max_symbols: int = 5_000
     max_concurrent_calls: int = 8
     rate_limit: str = "600/minute"
 

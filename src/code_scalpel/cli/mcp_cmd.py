@@ -22,6 +22,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", metavar="DIR", help="where state is kept (default $CODE_SCALPEL_HOME)")
     p.add_argument("--allowed-host", action="append", metavar="NAME", help="extra accepted Host (repeatable)")
     p.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="extra accepted Origin (repeatable)")
+    auth = p.add_argument_group("authentication (HTTP transports)")
+    auth.add_argument("--auth", metavar="METHODS", help="comma-separated: token, apikey, oauth, mtls")
+    auth.add_argument("--token-file", metavar="FILE", help="TOML [[tokens]] for --auth token (re-read on change)")
+    auth.add_argument("--oauth-issuer", metavar="URL", help="authorization server issuer for --auth oauth")
+    auth.add_argument(
+        "--oauth-audience", metavar="URL", help="this server's resource URL (default http(s)://host:port/mcp)"
+    )
+    auth.add_argument("--oauth-jwks-url", metavar="URL", help="JWKS URL (default: from the issuer's metadata)")
+    auth.add_argument("--oauth-introspection-url", metavar="URL", help="RFC 7662 endpoint for opaque tokens")
+    auth.add_argument("--oauth-leeway", type=float, metavar="SECONDS", help="clock skew allowed on exp/nbf (30)")
+    auth.add_argument("--ssl-client-ca", metavar="FILE", help="CA bundle for client certificates (enables mTLS)")
+    auth.add_argument("--mtls-scope-map", metavar="FILE", help="TOML mapping certificate identities to scopes")
+    auth.add_argument(
+        "--require-auth",
+        action="store_true",
+        default=None,
+        help="refuse to start an HTTP server without authentication",
+    )
     p.set_defaults(func=run)
 
 

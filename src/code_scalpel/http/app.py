@@ -21,9 +21,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from code_scalpel import __version__
+from code_scalpel.auth.setup import AuthSetup
 from code_scalpel.config import ServerConfig
+from code_scalpel.http.middleware.authentication import AuthenticationMiddleware
 from code_scalpel.http.middleware.body_limit import BodyLimitMiddleware
 from code_scalpel.http.middleware.host_origin import HostOriginMiddleware
+from code_scalpel.http.middleware.protected_resource import ProtectedResourceMetadataMiddleware
+from code_scalpel.http.middleware.tool_scopes import ToolScopeMiddleware
 from code_scalpel.server.runtime import Runtime
 
 MCP_PATH = "/mcp"
@@ -31,7 +35,9 @@ SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 
 
-def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) -> Starlette:
+def build_http_app(
+    config: ServerConfig, runtime: Runtime, server: Server[Any], auth: AuthSetup | None = None
+) -> Starlette:
     max_body = runtime.limits_provider().max_request_bytes
     sessions = StreamableHTTPSessionManager(app=server, max_request_body_size=max_body)
     sse = SseServerTransport(MESSAGES_PATH, max_request_body_size=max_body)
@@ -49,7 +55,13 @@ def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with sessions.run():
-            yield
+            if auth is not None:
+                auth.start()
+            try:
+                yield
+            finally:
+                if auth is not None:
+                    auth.close()  # flushes the API key usage counters
 
     routes = [
         Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(sessions), methods=["GET", "POST", "DELETE"]),
@@ -57,6 +69,10 @@ def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) 
         Mount(MESSAGES_PATH, app=sse.handle_post_message),
         Route("/healthz", endpoint=healthz, methods=["GET"]),
     ]
+    if auth is not None and auth.keystore is not None:
+        from code_scalpel.http.admin_keys import admin_keys_app
+
+        routes.append(Mount("/admin/keys", app=admin_keys_app(auth.keystore, auth.chain.challenge)))
     bound = [config.host] if config.host not in ("0.0.0.0", "::") else []
     middleware = [
         # 1. Is this request for us at all (DNS rebinding)?
@@ -68,4 +84,20 @@ def build_http_app(config: ServerConfig, runtime: Runtime, server: Server[Any]) 
         # 2. Refuse oversized bodies before anything buffers them.
         Middleware(BodyLimitMiddleware, max_bytes=max_body),
     ]
+    if auth is not None:
+        if auth.oauth is not None:
+            # 3. The OAuth discovery document (RFC 9728), public.
+            middleware.append(Middleware(ProtectedResourceMetadataMiddleware, metadata=auth.oauth.resource_metadata()))
+        middleware += [
+            # 4. Who is calling? 400/401/431/503 here; the principal goes to scope["state"].
+            Middleware(AuthenticationMiddleware, chain=auth.chain),
+            # 5. May they call the tool they ask for? A real 403 insufficient_scope for Streamable HTTP.
+            Middleware(
+                ToolScopeMiddleware,
+                tool_scopes={name: spec.scope for name, spec in runtime.tools.items()},
+                challenge=auth.chain.challenge,
+                paths=(MCP_PATH,),
+                on_call=auth.record_call,
+            ),
+        ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

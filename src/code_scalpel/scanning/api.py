@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from code_scalpel.errors import InvalidArgument, TooLarge
+from code_scalpel.errors import InvalidArgument, ParseFailure, TooLarge
 from code_scalpel.scanning.findings import SEVERITY_ORDER, sort_key
 from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
@@ -66,27 +66,68 @@ def finish(
     }
 
 
-def scan_code(
-    code: str, path: str = "<code>", *, confidence_threshold: float = 0.5, extra_sources: Iterable[str] = ()
+def parse_tree(code: str, path: str) -> ast.Module:
+    """The tree of ``code`` for the running interpreter (PEP 758 ``except`` lists included).
+
+    Raises :class:`~code_scalpel.errors.ParseFailure`; one with ``newer_may_parse`` may be newer syntax.
+    """
+    from code_scalpel.analysis.parsing import parse_module
+
+    return parse_module(code, path).tree
+
+
+def scan_source(
+    source: str, path: str = "<code>", confidence_threshold: float = 0.5, extra_sources: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """Findings for one source text; a syntax error is reported in ``errors``, not raised."""
+    """Findings for one source text parsed by the running interpreter (the newer-interpreter worker's entry)."""
     check_threshold(confidence_threshold)
     findings: dict[tuple[Any, ...], dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
+    tree = parse_tree(source, path)
     try:
-        tree = ast.parse(code, filename=path)
-    except SyntaxError as exc:
-        errors.append(parse_error(path, exc))
-    except ValueError as exc:  # NUL bytes
-        errors.append({"file": path, "line": 0, "column": 0, "message": f"not scanned: {exc}"})
-    else:
-        try:
-            scan_tree(tree, code, path, findings=findings, extra_sources=extra_sources)
-        except RecursionError:
-            errors.append(
-                {"file": path, "line": 0, "column": 0, "message": "not fully scanned: the code is nested too deeply"}
-            )
+        scan_tree(tree, source, path, findings=findings, extra_sources=extra_sources)
+    except RecursionError:
+        errors.append(
+            {"file": path, "line": 0, "column": 0, "message": "not fully scanned: the code is nested too deeply"}
+        )
     return finish(list(findings.values()), confidence_threshold, errors, {"file": path, "files_scanned": 1})
+
+
+def scan_code(
+    code: str, path: str = "<code>", *, confidence_threshold: float = 0.5, extra_sources: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Findings for one source text; a syntax error is reported in ``errors``, not raised.
+
+    Code that only a newer Python parses (3.12 f-strings, PEP 695) is scanned by the newest interpreter on the
+    machine, through the analysis layer's worker; the scanned code is parsed there too, never run.
+    """
+    check_threshold(confidence_threshold)
+    try:
+        return scan_source(code, path, confidence_threshold, list(extra_sources))
+    except ParseFailure as failure:
+        if getattr(failure, "newer_may_parse", False):
+            from code_scalpel.analysis import fallback
+
+            try:
+                return fallback.run_in_newer(
+                    "scan_source",
+                    {
+                        "source": code,
+                        "path": path,
+                        "confidence_threshold": confidence_threshold,
+                        "extra_sources": list(extra_sources),
+                    },
+                    failure,
+                )
+            except ParseFailure as original:
+                failure = original
+        error = {
+            "file": path,
+            "line": failure.data.get("line", 0),
+            "column": failure.data.get("column", 0),
+            "message": f"not scanned: {failure.message}",
+        }
+        return finish([], confidence_threshold, [error], {"file": path, "files_scanned": 1})
 
 
 def _read_text(path: Path, max_bytes: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from code_scalpel.errors import ParseFailure
 from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
 from code_scalpel.scanning.summaries import Summary
@@ -109,6 +110,8 @@ class Project:
         self.scans: dict[str, tuple[ModuleScan, str] | None] = {}
         self.findings: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.errors: list[dict[str, Any]] = []
+        #: Scan files only a newer Python parses in that interpreter (see ``analysis.fallback``).
+        self.newer_fallback = True
 
     def display(self, path: Path) -> str:
         try:
@@ -124,24 +127,26 @@ class Project:
         shown = self.display(path)
         try:
             text = self.read(path)
+        except Exception as exc:  # OSError, or a ScalpelError from the sandbox (too large, binary, not decodable)
+            message = getattr(exc, "message", None) or str(exc)
+            self.errors.append({"file": shown, "line": 0, "column": 0, "message": f"not scanned: {message}"})
+            return None
+        try:
             tree = ast.parse(text, filename=shown)
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError):
+            parsed = self._parse_harder(text, shown)
+            if parsed is None:
+                return None
+            tree = parsed
+        except (RecursionError, MemoryError):
             self.errors.append(
                 {
                     "file": shown,
-                    "line": exc.lineno or 0,
-                    "column": (exc.offset or 1) - 1,
-                    "message": f"not scanned: syntax error: {exc.msg}",
+                    "line": 0,
+                    "column": 0,
+                    "message": "not scanned: the code is nested too deeply for the parser",
                 }
             )
-            return None
-        except (OSError, ValueError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            self.errors.append({"file": shown, "line": 0, "column": 0, "message": f"not scanned: {message}"})
-            return None
-        except Exception as exc:  # a ScalpelError from the sandbox (too large, binary, not decodable)
-            message = getattr(exc, "message", None) or str(exc)
-            self.errors.append({"file": shown, "line": 0, "column": 0, "message": f"not scanned: {message}"})
             return None
         scan = ModuleScan(
             tree,
@@ -156,6 +161,45 @@ class Project:
         )
         self.scans[modname] = (scan, text)
         return scan, text
+
+    def _parse_harder(self, text: str, shown: str) -> ast.Module | None:
+        """Parse what this interpreter's ``ast.parse`` refused: PEP 758 ``except`` lists in process, other newer
+        syntax by scanning the file alone in a newer interpreter (its summaries then stay unknown to the rest)."""
+        from code_scalpel.analysis.parsing import parse_module
+
+        try:
+            return parse_module(text, shown).tree
+        except ParseFailure as failure:
+            if self.newer_fallback and getattr(failure, "newer_may_parse", False):
+                from code_scalpel.analysis import fallback
+
+                try:
+                    result = fallback.run_in_newer(
+                        "scan_source",
+                        {
+                            "source": text,
+                            "path": shown,
+                            "confidence_threshold": 0.0,
+                            "extra_sources": list(self.extra_sources),
+                        },
+                        failure,
+                    )
+                except ParseFailure as original:
+                    failure = original
+                else:
+                    for finding in result["findings"]:
+                        self.findings[(finding["rule_id"], shown, finding["line"], finding["column"])] = finding
+                    self.errors.extend(result["errors"])
+                    return None
+            self.errors.append(
+                {
+                    "file": shown,
+                    "line": failure.data.get("line", 0),
+                    "column": failure.data.get("column", 0),
+                    "message": f"not scanned: {failure.message}",
+                }
+            )
+            return None
 
     def resolve(self, q: str, depth: int, hops: int = 0, tainted: bool = True) -> tuple[Summary, str, str] | None:
         """The summary of the project function ``q`` (``pkg.mod.func`` or ``pkg.mod.Class.method``)."""

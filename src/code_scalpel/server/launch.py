@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import ssl
 import sys
 
+from code_scalpel.auth.setup import check_startup
 from code_scalpel.config import ServerConfig, build_config
 from code_scalpel.datadir import resolve_data_dir
 from code_scalpel.errors import InvalidArgument
@@ -44,10 +46,12 @@ def check_binding(config: ServerConfig) -> None:
 
 
 def build_runtime(config: ServerConfig) -> Runtime:
+    from code_scalpel.auth.scope_policy import ScopePolicy
+    from code_scalpel.auth.setup import enabled_methods
     from code_scalpel.tools.registry import all_tools
 
     limits = DEFAULT_LIMITS.with_overrides(config.limits) if config.limits else DEFAULT_LIMITS
-    return Runtime(
+    runtime = Runtime(
         sandbox=Sandbox(config.roots),
         tools=all_tools(),
         data_dir=resolve_data_dir(config.data_dir),
@@ -55,6 +59,9 @@ def build_runtime(config: ServerConfig) -> Runtime:
         tls=bool(config.ssl_cert),
         limits_provider=lambda: limits,
     )
+    if config.transport != "stdio" and enabled_methods(config):
+        runtime.policies.append(ScopePolicy())
+    return runtime
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -62,6 +69,7 @@ def launch(args: argparse.Namespace) -> int:
         config = build_config(args)
         configure_logging(config.effective_log_level)
         check_binding(config)
+        check_startup(config)
         if bool(config.ssl_cert) != bool(config.ssl_key):
             raise InvalidArgument("--ssl-cert and --ssl-key go together; pass both or neither")
         runtime = build_runtime(config)
@@ -99,18 +107,27 @@ def serve_stdio(runtime: Runtime) -> int:
 def serve_http(config: ServerConfig, runtime: Runtime) -> int:
     import uvicorn
 
+    from code_scalpel.auth.mtls import client_cert_protocol
+    from code_scalpel.auth.setup import OPEN_LAN_WARNING, build_auth
     from code_scalpel.http.app import build_http_app
     from code_scalpel.http.tls import build_ssl_context
     from code_scalpel.server.mcp_server import build_server
 
-    ssl_context = build_ssl_context(config.ssl_cert, config.ssl_key) if config.ssl_cert and config.ssl_key else None
-    if not is_loopback(config.host):
-        log.warning(
-            "listening on %s, reachable from the network: this endpoint is UNAUTHENTICATED; anyone who can reach "
-            "it can call every tool",
-            config.host,
-        )
-    app = build_http_app(config, runtime, build_server(runtime))
+    auth = build_auth(config, runtime.data_dir)
+    ssl_context = (
+        build_ssl_context(config.ssl_cert, config.ssl_key, config.ssl_client_ca)
+        if config.ssl_cert and config.ssl_key
+        else None
+    )
+    mtls_options: dict[str, object] = {}
+    if ssl_context is not None and config.ssl_client_ca:
+        # Optional at the TLS layer so a client without a certificate gets a readable 401 (and other
+        # --auth methods still work); a certificate that is presented must verify against the CA.
+        ssl_context.verify_mode = ssl.CERT_OPTIONAL
+        mtls_options["http"] = client_cert_protocol()
+    if auth is None and not is_loopback(config.host):
+        log.warning(OPEN_LAN_WARNING, config.host)
+    app = build_http_app(config, runtime, build_server(runtime), auth)
     uv_config = uvicorn.Config(
         app,
         host=config.host,
@@ -120,6 +137,7 @@ def serve_http(config: ServerConfig, runtime: Runtime) -> int:
         server_header=False,
         ssl_context_factory=(lambda _cfg, _default: ssl_context) if ssl_context else None,
         timeout_graceful_shutdown=5,
+        **mtls_options,  # type: ignore[arg-type]
     )
     scheme = "https" if ssl_context else "http"
     log.info("Code Scalpel serving %s://%s:%d/mcp (and /sse)", scheme, config.host, config.port)
