@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import pytest
 
 from code_scalpel.errors import InvalidArgument
 from code_scalpel.scanning import secrets
-from code_scalpel.scanning.secrets import base62, fingerprint, load_baseline, scan_text
+from code_scalpel.auth import apikeys
+from code_scalpel.scanning.secrets import fingerprint, load_baseline, scan_text
 
 # Test tokens are assembled at run time so that no credential-shaped literal sits in the repository.
 B62 = "Zq8vN2xK7pL4mR9tW3yH6cJ1bF5dG0sAeUoIiYnVuT"
-CSK_BODY = B62[:30]
-CSK = "csk_" + CSK_BODY + base62(zlib.crc32(CSK_BODY.encode()), 6)
+CSK = apikeys.generate()
 PEM = "-----BEGIN " + "RSA PRIVATE KEY-----"
 JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CASES = [

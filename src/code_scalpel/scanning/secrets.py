@@ -14,44 +14,16 @@ import json
 import math
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from code_scalpel.auth import apikeys
 from code_scalpel.errors import InvalidArgument
 
-BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-#: This project's API keys: ``csk_`` + 30 base62 characters + a 6-character base62 CRC32 of them.
-CSK_BODY_LEN = 30
-CSK_PATTERN = r"\bcsk_[0-9A-Za-z]{36}\b"
-
-
-def base62(number: int, width: int) -> str:
-    out = []
-    while number:
-        number, digit = divmod(number, 62)
-        out.append(BASE62[digit])
-    return "".join(reversed(out)).rjust(width, "0")
-
-
-def csk_checksum_ok(token: str) -> bool:
-    body = token[4 : 4 + CSK_BODY_LEN]
-    return token[4 + CSK_BODY_LEN :] == base62(zlib.crc32(body.encode()), 6)
-
-
-def _csk_regex() -> str:
-    # Prefer the key format of the auth layer when it is installed, so the two never drift apart.
-    try:
-        from code_scalpel.auth import apikeys  # type: ignore[attr-defined]
-    except ImportError:
-        return CSK_PATTERN
-    pattern = getattr(apikeys, "API_KEY_PATTERN", None) or getattr(apikeys, "KEY_PATTERN", None)
-    if pattern is None:
-        return CSK_PATTERN
-    return pattern.pattern if hasattr(pattern, "pattern") else str(pattern)
+#: This project's own API keys, in the auth layer's format (one definition, so the two never drift apart).
+CSK_PATTERN = rf"\b{re.escape(apikeys.PREFIX)}[0-9A-Za-z]{{{apikeys.KEY_LENGTH - len(apikeys.PREFIX)}}}\b"
 
 
 @dataclass(frozen=True)
@@ -100,9 +72,8 @@ def _generic(value: str) -> float:
 
 
 def _csk(token: str) -> float:
-    if not token.startswith("csk_") or len(token) != 4 + CSK_BODY_LEN + 6:
-        return 0.9
-    return 1.0 if csk_checksum_ok(token) else 0.75
+    # A valid checksum makes it near certain; a wrong one may be a typo'd or truncated real key.
+    return 1.0 if apikeys.well_formed(token) else 0.75
 
 
 def _jwt(token: str) -> float:
@@ -211,7 +182,7 @@ KINDS: tuple[SecretKind, ...] = (
         1,
         _not_placeholder,
     ),
-    SecretKind("code-scalpel-api-key", "Code Scalpel API key", re.compile(_csk_regex()), "critical", 0.95, check=_csk),
+    SecretKind("code-scalpel-api-key", "Code Scalpel API key", re.compile(CSK_PATTERN), "critical", 0.95, check=_csk),
     SecretKind(
         "generic-secret",
         "Hard-coded secret assigned to a credential name",
