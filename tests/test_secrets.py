@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from code_scalpel.auth import apikeys
 from code_scalpel.errors import InvalidArgument
 from code_scalpel.scanning import secrets
-from code_scalpel.auth import apikeys
 from code_scalpel.scanning.secrets import fingerprint, load_baseline, scan_text
 
 # Test tokens are assembled at run time so that no credential-shaped literal sits in the repository.

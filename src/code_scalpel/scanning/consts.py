@@ -142,6 +142,17 @@ def fold(node: ast.expr, consts: dict[str, Any]) -> Any:
             except TypeError:
                 return UNKNOWN
         return tuple(items)
+    if kind is ast.Subscript and type(node.slice) is not ast.Slice:  # type: ignore[attr-defined]
+        base = fold(node.value, consts)  # type: ignore[attr-defined]
+        if not isinstance(base, str | bytes | tuple):
+            return UNKNOWN
+        index = fold(node.slice, consts)  # type: ignore[attr-defined]
+        if not isinstance(index, int) or isinstance(index, bool):
+            return UNKNOWN
+        try:
+            return base[index]
+        except IndexError:
+            return UNKNOWN
     if kind is ast.IfExp:
         test = fold(node.test, consts)  # type: ignore[attr-defined]
         if test is UNKNOWN:

@@ -427,7 +427,24 @@ class ExprTaint:
                 if current.seq and current.rest is None:  # type: ignore[union-attr]
                     self.env[name] = Elems({**current.items, len(current.items): None}, None, True)  # type: ignore
             return None
+        if attr == "set" and len(node.args) == 3 and type(func.value) is ast.Name:
+            # configparser: conf.set(section, key, value) / conf.get(section, key), element by element.
+            section, key = fold(node.args[0], self.consts), fold(node.args[1], self.consts)
+            current = self.lookup(func.value.id)
+            if section is not UNKNOWN and key is not UNKNOWN and _hashable((section, key)):
+                items = dict(current.items) if type(current) is Elems else {}
+                rest = current.rest if type(current) is Elems else flat(current)
+                stored = step(args[2], Step(node.lineno, "container", f"{func.value.id}.set({section!r}, {key!r})"))
+                items[(section, key)] = stored if args[2] is not None else None
+                self.env[func.value.id] = Elems(items, rest, False)
+            elif args[2] is not None:
+                self.env[func.value.id] = join(current, flat(args[2]))
+            return None
         if type(receiver) is Elems:
+            if attr in ("get", "getint", "getboolean") and len(node.args) >= 2:
+                pair = (fold(node.args[0], self.consts), fold(node.args[1], self.consts))
+                if UNKNOWN not in pair and _hashable(pair) and pair in receiver.items:
+                    return receiver.items[pair]
             if attr in ("get", "pop", "__getitem__") and node.args:
                 key = fold(node.args[0], self.consts)
                 if key is not UNKNOWN and _hashable(key):

@@ -42,6 +42,7 @@ class FunctionFlow(SinkChecks):
         self.types: dict[str, str] = {}
         self.prefixes: dict[str, str] = {}
         self.safe_parsers: set[str] = set()
+        self.unsafe_parsers: set[str] = set()
         self.loop_nesting = 0
 
     # -- state -------------------------------------------------------------------
@@ -220,6 +221,11 @@ class FunctionFlow(SinkChecks):
         return self.run(node.finalbody) or not falls_through
 
     def s_match(self, node: ast.Match) -> bool:
+        known = fold(node.subject, self.consts)
+        if known is not UNKNOWN:
+            chosen = _constant_case(node.cases, known, self.consts)
+            if chosen is not None:
+                return self.run(chosen.body) if chosen is not False else False
         subject = flat(self.eval(node.subject))
         before = self.snapshot()
         falls_through = [before]
@@ -316,6 +322,9 @@ class FunctionFlow(SinkChecks):
                 self.prefixes.pop(name, None)
             if type(source_node) is ast.Call:
                 q = self.qualify(source_node.func)  # type: ignore[attr-defined]
+                if q == "hashlib.new" and source_node.args:  # type: ignore[attr-defined]
+                    algo = fold(source_node.args[0], self.consts)  # type: ignore[attr-defined]
+                    q = f"hashlib.{algo.lower()}" if isinstance(algo, str) else q
                 if q is not None:
                     self.types[name] = q
                     if q.endswith("XMLParser"):
@@ -362,6 +371,32 @@ class FunctionFlow(SinkChecks):
                 self.env[base_name] = Elems(dict(current.items), join(current.rest, stored), False)
             else:
                 self.env[base_name] = join(current, stored)
+
+
+def _constant_case(cases: list[ast.match_case], subject: Any, consts: dict[str, Any]) -> Any:
+    """The case a constant subject selects (``False``: none matches), or ``None`` when it cannot be told."""
+    for case in cases:
+        pattern = case.pattern
+        if case.guard is not None:
+            return None
+        if type(pattern) is ast.MatchAs and pattern.pattern is None:
+            return case
+        if type(pattern) is ast.MatchValue:
+            value = fold(pattern.value, consts)
+            if value is UNKNOWN:
+                return None
+            if _same(value, subject):
+                return case
+            continue
+        if type(pattern) is ast.MatchOr and all(type(p) is ast.MatchValue for p in pattern.patterns):
+            values = [fold(p.value, consts) for p in pattern.patterns]  # type: ignore[attr-defined]
+            if UNKNOWN in values:
+                return None
+            if any(_same(v, subject) for v in values):
+                return case
+            continue
+        return None
+    return False
 
 
 def _hashable(value: Any) -> bool:

@@ -450,7 +450,10 @@ _SSRF = Sink("ssrf", (0,), ("url",))
 _XSS = Sink("xss", (0,), ("source", "content", "html", "s", "body"))
 _DESER = Sink("unsafe-deserialization", (0,), ("data", "file", "s", "stream"))
 _XXE_LXML = Sink("xxe", (0,), ("source", "text"), mode="lxml")
-_XXE_STDLIB = Sink("xxe", (0,), ("source", "text", "string", "file"), weight=0.75)
+# CPython's own parsers do not fetch external entities (since 3.7.1): only entity expansion remains, so these
+# stay below the default threshold unless a SAX parser was told to resolve external entities (see sinks.py).
+_XXE_STDLIB = Sink("xxe", (0,), ("source", "text", "string", "file"), mode="stdlib_xml", weight=0.5)
+_WEAK_HASH = Sink("weak-password-hash", (0,), ("data", "string"), weight=0.7)
 _XPATH = Sink("xpath-injection", (0,), ("path", "_path"))
 _REDIRECT = Sink("open-redirect", (0,), ("location", "url", "redirect_to", "to"))
 
@@ -542,6 +545,9 @@ SINK_CALLS: dict[str, Sink] = {
         _REDIRECT,
     ),
     "ldap3.Connection.search": Sink("ldap-injection", (0, 1), ("search_base", "search_filter")),
+    # md5/sha1 of user-supplied data (a password, a token): a weak hash of a secret the user chose.
+    **_each("hashlib.md5 hashlib.sha1 hashlib.md5.update hashlib.sha1.update", _WEAK_HASH),
+    "hashlib.new": Sink("weak-password-hash", (1,), ("data",), mode="hash_new", weight=0.7),
 }
 
 #: Sinks by method name when the receiver is an object the engine cannot type (a cursor, a tree, a connection).

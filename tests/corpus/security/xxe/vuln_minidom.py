@@ -1,5 +1,7 @@
-# expect: xxe@11
+# expect: xxe@15
+import xml.sax
 from xml.dom import minidom
+from xml.sax.handler import feature_external_ges
 
 from flask import Flask, request
 
@@ -8,5 +10,7 @@ app = Flask(__name__)
 
 @app.route("/m", methods=["POST"])
 def m():
-    doc = minidom.parseString(request.get_data())
+    parser = xml.sax.make_parser()
+    parser.setFeature(feature_external_ges, True)
+    doc = minidom.parseString(request.get_data(), parser=parser)
     return {"tag": doc.documentElement.tagName}

@@ -1,4 +1,5 @@
-# expect: xxe@12
+# expect: xxe@15
+import io
 import xml.sax
 
 from flask import Flask, request
@@ -8,6 +9,8 @@ app = Flask(__name__)
 
 @app.route("/s", methods=["POST"])
 def s():
-    handler = xml.sax.ContentHandler()
-    xml.sax.parseString(request.data, handler)
+    parser = xml.sax.make_parser()
+    parser.setFeature(xml.sax.handler.feature_external_ges, True)
+    parser.setContentHandler(xml.sax.ContentHandler())
+    parser.parse(io.BytesIO(request.data))
     return "ok"

@@ -1,4 +1,4 @@
-# expect: xxe@11
+# expect: none
 import xml.etree.ElementTree as ET
 
 from flask import Flask, request
