@@ -9,18 +9,22 @@ Sink checks are delegated to :mod:`.sinks`.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Any
 
 from code_scalpel.scanning.consts import UNKNOWN, fold
 from code_scalpel.scanning.names import dotted
 from code_scalpel.scanning.rules import (
     CLEAN_METHODS,
+    NAMED_HTML_ESCAPER,
     REQUEST_ATTRS,
     REQUEST_NAMES,
+    RULES,
     SANITIZERS,
     SOCKET_READS,
     SOURCE_CALLS,
     SOURCE_NAMES,
+    WEAK_RANDOM,
 )
 from code_scalpel.scanning.values import Elems, Flow, Param, Source, Step, Value, clean_for, flat, join, step
 
@@ -359,6 +363,15 @@ class ExprTaint:
             if extra is not None and on_object:
                 return self.source(node, extra[0], extra[1], f"{base_text or '<object>'}.{attr}()")
 
+        if q is not None:
+            last = q.rsplit(".", 1)[-1]
+            if _HTML_ESCAPER.match(last):
+                return clean_for(_join_all(args, kwargs), frozenset({"xss"}))
+            if q in WEAK_RANDOM:
+                # Only the weak-random sinks (a session or cookie value) care where this value goes.
+                origin = Source("weak-random", node.lineno, node.col_offset, f"{q}()", 1.0, self.ctx.path)
+                return (Flow(origin, (Step(node.lineno, "source", f"{q}()"),), NOT_WEAK_RANDOM),)
+
         # Calls into analyzed code (this module, its classes, other project modules).
         tainted = (
             receiver is not None or any(a is not None for a in args) or any(v is not None for v in kwargs.values())
@@ -558,6 +571,8 @@ def _relocate(steps: tuple[Step, ...], file: str) -> tuple[Step, ...]:
     return tuple(s if s.path else Step(s.line, s.kind, s.detail, file) for s in steps)
 
 
+_HTML_ESCAPER = re.compile(NAMED_HTML_ESCAPER)
+NOT_WEAK_RANDOM = frozenset(r for r in RULES if r != "weak-random")
 _MISSING: Any = object()
 _NO_SINK: Any = object()
 

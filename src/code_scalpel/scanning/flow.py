@@ -346,6 +346,7 @@ class FunctionFlow(SinkChecks):
                 q in SESSION_NAMES or base_name.endswith("request.session") or base_name == "self.request.session"
             ):
                 self.report_value("trust-boundary", value, target, f"{base_name}[...] =", 1.0)
+                self.report_value("weak-random", value, target, f"{base_name}[...] =", 1.0)
         if base_name is None:
             self.eval(target.value)
             return

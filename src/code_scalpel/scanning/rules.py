@@ -375,6 +375,9 @@ SANITIZERS: dict[str, frozenset[str]] = {
     ),
 }
 
+#: Project helpers named like an HTML escaper are trusted as one (their body is often a chain of replaces).
+NAMED_HTML_ESCAPER = r"(?i)^(?:escape_?(?:for_?)?html|html_?escape|encode_?for_?html|sanitize_?html|escape_?xml)$"
+
 #: Methods whose result is clean whatever the receiver (they return numbers, booleans or digests).
 CLEAN_METHODS = frozenset(
     {

@@ -91,6 +91,9 @@ class SinkChecks(ExprTaint):
             if owner is not None and owner in self.unsafe_parsers:
                 self.report_value("xxe", args[0], node, f"{owner}.{attr}", 1.0)
                 return None
+        if attr == "set_cookie":
+            value = args[1] if len(args) > 1 else kwargs.get("value")
+            self.report_value("weak-random", value, node, f"{dotted(node.func.value) or '<response>'}.set_cookie", 1.0)  # type: ignore[attr-defined]
         if attr == "setFeature" and len(node.args) == 2:
             owner = dotted(node.func.value)  # type: ignore[attr-defined]
             feature = dotted(node.args[0]) or str(fold(node.args[0], self.consts))
@@ -232,6 +235,8 @@ class SinkChecks(ExprTaint):
 
     def report_value(self, rule: str, value: Value, node: ast.expr, call: str, weight: float) -> None:
         for f in flat(value) or ():
+            if rule == "weak-random" and (type(f.origin) is not Source or f.origin.kind != "weak-random"):
+                continue
             if f.reaches(rule):
                 self.hit(rule, f, node.lineno, node.col_offset, call, weight)
 
