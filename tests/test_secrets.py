@@ -15,7 +15,7 @@ from code_scalpel.scanning.secrets import fingerprint, load_baseline, scan_text
 # Test tokens are assembled at run time so that no credential-shaped literal sits in the repository.
 B62 = "Zq8vN2xK7pL4mR9tW3yH6cJ1bF5dG0sAeUoIiYnVuT"
 CSK = apikeys.generate()
-PEM = "-----BEGIN " + "RSA PRIVATE KEY-----"
+PEM = "-----BEGIN " + "RSA PRIVATE KEY-----\n" + "MIIEowIBAAKCAQEA" + B62 + "\n"
 JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CASES = [
     ("aws-access-key-id", f'key = "{"AKIA" + "Z7Q2K9W4X8M3N6P5"}"'),
@@ -66,6 +66,9 @@ def test_known_formats(kind: str, line: str) -> None:
         'sha = "0123456789abcdef0123456789abcdef"',
         'url = "https://example.com/a/b/c"',
         'name = "the_quick_brown_fox_jumps"',
+        'ENV_CLIENT_SECRET = "CODE_SCALPEL_OAUTH_CLIENT_SECRET"',
+        'ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"',
+        'HEADER = re.compile(r"-----BEGIN PRIVATE KEY-----(.*)")',
     ],
 )
 def test_placeholders_and_lookalikes_are_silent(line: str) -> None:

@@ -102,7 +102,8 @@ def scan_path(
             return decode_source(p.read_bytes(), str(p))
 
         found = secrets_mod.scan_secrets(secret_items, baseline=accepted, read=read)
-        result["secrets"] = found["findings"]
+        result["secrets"] = [f for f in found["findings"] if f["confidence"] >= threshold]
+        result["dropped_below_threshold"] += len(found["findings"]) - len(result["secrets"])
         result["secrets_suppressed_by_baseline"] = found["suppressed_by_baseline"]
     return result
 

@@ -60,8 +60,18 @@ def _not_placeholder(value: str) -> float:
     return 0.0 if _PLACEHOLDER.match(value) else 1.0
 
 
+_KEY_BODY = re.compile(r"^(?:\\n|\\r\\n)?[A-Za-z0-9+/=]{32,}")
+
+
+def _key_body_follows(rest: str, following: list[str]) -> bool:
+    """Base64 key material right after the header, on the same line (an escaped newline) or the next one."""
+    if _KEY_BODY.match(rest.lstrip()):
+        return True
+    return not rest.strip(" \"'") and bool(following) and bool(_KEY_BODY.match(following[0].strip(" \"'")))
+
+
 def _generic(value: str) -> float:
-    if _PLACEHOLDER.match(value) or (value.isidentifier() and value.lower() == value and "_" in value):
+    if _PLACEHOLDER.match(value) or (value.isidentifier() and "_" in value) or _is_alphabet(value):
         return 0.0
     if re.fullmatch(r"[A-Za-z_][\w.]*\(.*", value) or value.startswith(("os.", "env", "getenv")):
         return 0.0
@@ -85,8 +95,16 @@ def _jwt(token: str) -> float:
         return 0.0
 
 
+def _is_alphabet(value: str) -> bool:
+    """``0123…xyz``-style character sets: every character once, mostly in ascending runs."""
+    if len(set(value)) != len(value):
+        return False
+    ascending = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) == ord(a) + 1)
+    return ascending >= len(value) * 0.6
+
+
 def _high_entropy(value: str) -> float:
-    if _PLACEHOLDER.match(value):
+    if _PLACEHOLDER.match(value) or _is_alphabet(value) or (value.isidentifier() and "_" in value):
         return 0.0
     if re.fullmatch(r"[0-9a-f]+", value):
         return 1.0 if entropy(value) >= 3.5 and len(value) >= 40 else 0.0
@@ -266,7 +284,8 @@ def preview(secret: str) -> str:
 def scan_text(text: str, file: str = "<text>") -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     claimed: list[tuple[int, int]] = []
-    for line_no, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    for line_no, line in enumerate(lines, 1):
         if len(line) > 10_000 or "no-secret" in line:
             continue
         for kind in KINDS:
@@ -281,6 +300,10 @@ def scan_text(text: str, file: str = "<text>") -> list[dict[str, Any]]:
                 ):
                     continue
                 factor = kind.check(secret) if kind.check else 1.0
+                if kind.id == "private-key" and not _key_body_follows(
+                    line[match.end() :], lines[line_no : line_no + 1]
+                ):
+                    factor = 0.0  # a header alone (a regex, a docstring) is not a key
                 if factor <= 0:
                     continue
                 claimed.append(span)
