@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -99,7 +100,7 @@ def _is_alphabet(value: str) -> bool:
     """``0123…xyz``-style character sets: every character once, mostly in ascending runs."""
     if len(set(value)) != len(value):
         return False
-    ascending = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) == ord(a) + 1)
+    ascending = sum(1 for a, b in itertools.pairwise(value) if ord(b) == ord(a) + 1)
     return ascending >= len(value) * 0.6
 
 
