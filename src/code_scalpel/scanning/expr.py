@@ -488,7 +488,7 @@ class ExprTaint:
         out = join(flat(receiver), _join_all(args, kwargs))
         return out
 
-    def _pop(self, func: ast.Attribute, receiver: Elems, key: Any) -> None:
+    def _pop(self, func: ast.Attribute | ast.Subscript, receiver: Elems, key: Any) -> None:
         name = dotted(func.value)
         if name is None:
             return

@@ -116,6 +116,8 @@ class FunctionFlow(SinkChecks):
                 combined = step(combined, Step(node.lineno, "string", f"{name} += ..."))
             self.env[name] = combined
             self.consts.pop(name, None)
+            if type(target) is ast.Attribute:
+                self.check_response_body(target, value)
         elif type(target) is ast.Subscript:
             self.bind(target, join(flat(self.eval(target)), flat(value)), None, node.lineno)
         return False
@@ -257,6 +259,15 @@ class FunctionFlow(SinkChecks):
 
     def s_delete(self, node: ast.Delete) -> bool:
         for target in node.targets:
+            if type(target) is ast.Subscript:
+                base = dotted(target.value)
+                current = self.lookup(base) if base is not None else None
+                key = fold(target.slice, self.consts)
+                if type(current) is Elems and key is not UNKNOWN and type(target.slice) is not ast.Slice:
+                    if current.seq and isinstance(key, int) and key < 0:
+                        key = len(current.items) + key
+                    self._pop(target, current, key)  # type: ignore[arg-type]
+                continue
             name = dotted(target)
             if name is not None:
                 self.env.pop(name, None)
@@ -278,6 +289,7 @@ class FunctionFlow(SinkChecks):
             if name is None:
                 self.eval(target.value)  # type: ignore[attr-defined]
                 return
+            self.check_response_body(target, value)  # type: ignore[arg-type]
             self._set(name, value, source_node, line)
             if name.startswith("self.") and self.cls and name.count(".") == 1 and flat(value) is not None:
                 # Only real sources go into the class-wide field table: a parameter of one method means

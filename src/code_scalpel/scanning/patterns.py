@@ -44,7 +44,10 @@ _WEAK_ALGOS = frozenset(
 )
 
 
-def _words(node: ast.AST) -> str:
+_BROKEN_ALGOS = frozenset({"md5", "sha1", "md4"})
+
+
+def _words(node: ast.AST, strings: bool = False) -> str:
     parts = []
     for sub in ast.walk(node):
         if type(sub) is ast.Name:
@@ -52,7 +55,7 @@ def _words(node: ast.AST) -> str:
         elif type(sub) is ast.Attribute:
             parts.append(sub.attr)  # type: ignore[attr-defined]
         elif type(sub) is ast.Constant and isinstance(sub.value, str) and len(sub.value) < 40:  # type: ignore
-            if type(node) is ast.Subscript:
+            if strings or type(node) is ast.Subscript:
                 parts.append(sub.value)  # type: ignore[attr-defined]
         elif type(sub) is ast.arg:
             parts.append(sub.arg)  # type: ignore[attr-defined]
@@ -70,6 +73,9 @@ class PatternRules(ast.NodeVisitor):
         self.findings: list[dict[str, Any]] = []
         self.function = ""
         self.target = ""
+        self.function_node: ast.AST | None = None
+        #: Names assigned a string constant in the current function (``algorithm = "MD5"``).
+        self.strings: dict[str, Any] = {}
         self.tree = tree
 
     def run(self) -> list[dict[str, Any]]:
@@ -92,15 +98,19 @@ class PatternRules(ast.NodeVisitor):
         )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        saved = self.function
-        self.function = node.name.lower()
+        saved = self.function, self.function_node, self.strings
+        self.function, self.function_node, self.strings = node.name.lower(), node, {}
         self.generic_visit(node)
-        self.function = saved
+        self.function, self.function_node, self.strings = saved
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if type(node) is ast.Assign else [node.target]  # type: ignore[union-attr]
+        if node.value is not None and type(node.value) is ast.Constant and isinstance(node.value.value, str):
+            for target in targets:
+                if type(target) is ast.Name:
+                    self.strings[target.id] = node.value.value
         saved = self.target
         self.target = " ".join(_words(t) for t in targets)
         for target in targets:
@@ -136,10 +146,14 @@ class PatternRules(ast.NodeVisitor):
 
     def _hash(self, node: ast.Call, q: str) -> None:
         args = list(node.args)
+        parts = q.lower().split(".")
+        algo = parts[-2] if parts[-1] == "new" and len(parts) > 1 else parts[-1]
+        algo = {"sha": "sha1"}.get(algo, algo)
         if q == "hashlib.new":
-            algo = fold(args[0], {}) if args else None
+            algo = fold(args[0], self.strings) if args else None
             if not (isinstance(algo, str) and algo.lower() in _WEAK_ALGOS):
                 return
+            algo = algo.lower()
             args = args[1:]
         data = (
             " ".join(_words(a) for a in args)
@@ -149,6 +163,13 @@ class PatternRules(ast.NodeVisitor):
         context = f"{self.target} {self.function}"
         if _mentions(data, PASSWORD_WORDS) or (args and _mentions(context, PASSWORD_WORDS)):
             self.add("weak-password-hash", node, q, f"{q}() hashes a password")
+        elif (
+            algo in _BROKEN_ALGOS
+            and self.function_node is not None
+            and _mentions(_words(self.function_node, strings=True), PASSWORD_WORDS)
+        ):
+            # md5/sha1 in a function that handles passwords (a password file, a password field).
+            self.add("weak-password-hash", node, q, f"{q}() in a function that handles passwords", 0.85)
 
     def _cookie(self, node: ast.Call) -> None:
         keywords = {k.arg: k.value for k in node.keywords if k.arg}

@@ -553,6 +553,10 @@ SINK_CALLS: dict[str, Sink] = {
     "hashlib.new": Sink("weak-password-hash", (1,), ("data",), mode="hash_new", weight=0.7),
 }
 
+#: Response objects whose body, set through an attribute, is served as HTML by default.
+RESPONSE_FACTORIES = frozenset({"Response", "make_response", "response_class", "HttpResponse", "HTMLResponse"})
+RESPONSE_BODY_ATTRS = frozenset({"data", "body", "content", "text"})
+
 #: Sinks by method name when the receiver is an object the engine cannot type (a cursor, a tree, a connection).
 SINK_METHODS: dict[str, Sink] = {
     "execute": _SQL,
@@ -568,6 +572,7 @@ SINK_METHODS: dict[str, Sink] = {
     "search_ext_s": Sink("ldap-injection", (0, 2), ("base", "filterstr")),
     "search_ext": Sink("ldap-injection", (0, 2), ("base", "filterstr")),
     "from_string": _CODE,
+    "set_data": Sink("xss", (0,), ("value",), weight=0.9),
 }
 
 #: Method sinks that apply only when the receiver itself is tainted (``Path(user).read_text()``).
@@ -630,20 +635,21 @@ PASSWORD_WORDS = ("password", "passwd", "passwort", "pwd", "passphrase", "pass_"
 
 WEAK_RANDOM = frozenset(
     {
-        "random.random",
-        "random.randint",
-        "random.randrange",
-        "random.choice",
-        "random.choices",
-        "random.sample",
-        "random.getrandbits",
-        "random.uniform",
-        "random.randbytes",
+        *(
+            f"random.{name}"
+            for name in (
+                "random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "uniform",
+                "randbytes", "gauss", "normalvariate", "lognormvariate", "expovariate", "triangular",
+                "betavariate", "gammavariate", "paretovariate", "weibullvariate", "vonmisesvariate",
+                "binomialvariate",
+            )
+        ),
         "numpy.random.randint",
         "numpy.random.rand",
         "numpy.random.choice",
+        "numpy.random.random",
     }
-)
+)  # fmt: skip
 SECURITY_WORDS = (
     "token",
     "secret",

@@ -18,6 +18,8 @@ from code_scalpel.scanning.expr import _NO_SINK, ExprTaint, _join_all
 from code_scalpel.scanning.names import dotted
 from code_scalpel.scanning.rules import (
     RECEIVER_SINK_METHODS,
+    RESPONSE_BODY_ATTRS,
+    RESPONSE_FACTORIES,
     SAFE_YAML_LOADERS,
     SHELLS,
     SINK_CALLS,
@@ -214,6 +216,14 @@ class SinkChecks(ExprTaint):
                         return None
             return True
         return True
+
+    def check_response_body(self, target: ast.Attribute, value: Value) -> None:
+        """``response.data = html`` / ``response.data += html`` on a response object built in this function."""
+        if value is None or target.attr not in RESPONSE_BODY_ATTRS or type(target.value) is not ast.Name:
+            return
+        made_by = self.types.get(target.value.id, "")
+        if made_by.rsplit(".", 1)[-1] in RESPONSE_FACTORIES:
+            self.report_value("xss", value, target, f"{target.value.id}.{target.attr} =", 0.9)
 
     def _argv_check(self, elts: list[ast.expr], node: ast.Call) -> Any:
         """An argument vector: a tainted program, or tainted code after ``sh -c`` / ``python -c``."""
