@@ -102,7 +102,8 @@ class ExprTaint:
                     return f"{known}.{node.attr}"  # type: ignore[attr-defined]
                 if base.id == "self" and self.cls:  # type: ignore[attr-defined]
                     return f"{self.cls}.{node.attr}"  # type: ignore[attr-defined]
-            prefix = self.qualify(base)
+            # ``factory(...).method``: named after the factory (``requests.Session().get``, ``ET.parse(f).getroot``).
+            prefix = self.qualify(base.func if type(base) is ast.Call else base)  # type: ignore[attr-defined]
             return f"{prefix}.{node.attr}" if prefix else None  # type: ignore[attr-defined]
         return None
 

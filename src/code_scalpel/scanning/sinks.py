@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     pass
 
 #: Sinks whose result still carries the data (minus the rule just reported, so it is not reported twice).
+ELEMENTPATH_METHODS = frozenset({"find", "findall", "iterfind", "findtext"})
+_ELEMENTPATH = Sink("xpath-injection", (0,), ("path", "match"))
 _KEEP_RESULT = frozenset({"sql-injection", "code-injection", "unsafe-deserialization", "xxe"})
 _FIXED_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+[/?#]")
 _HTML_TYPES = ("text/html", "application/xhtml")
@@ -112,6 +114,12 @@ class SinkChecks(ExprTaint):
                 else:
                     self.unsafe_parsers.discard(owner)
             return None
+        if sink is None and attr in ELEMENTPATH_METHODS and type(node.func.value) is ast.Name:  # type: ignore
+            # ElementPath on a parsed tree: tree.find(f"./user[@name='{x}']") is XPath injection.
+            made_by = self.types.get(node.func.value.id, "")  # type: ignore[attr-defined]
+            if "etree" in made_by or "ElementTree" in made_by:
+                sink = _ELEMENTPATH
+                callee = f"{node.func.value.id}.{attr}"  # type: ignore[attr-defined]
         if sink is None and attr is not None:
             sink = SINK_METHODS.get(attr)
             if sink is not None:
