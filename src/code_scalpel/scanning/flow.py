@@ -17,7 +17,7 @@ from code_scalpel.scanning.consts import UNKNOWN, fold, truth
 from code_scalpel.scanning.guards import checked_names
 from code_scalpel.scanning.names import dotted
 from code_scalpel.scanning.rules import NORETURN_CALLS, SESSION_NAMES
-from code_scalpel.scanning.sinks import SinkChecks, constant_prefix, parser_is_safe
+from code_scalpel.scanning.sinks import QUERY_ONLY, SinkChecks, constant_prefix, parser_is_safe
 from code_scalpel.scanning.values import Elems, Source, Step, Value, flat, join, step
 
 if TYPE_CHECKING:
@@ -328,6 +328,13 @@ class FunctionFlow(SinkChecks):
             else:
                 self.consts[name] = const
             prefix = constant_prefix(source_node)
+            if (
+                prefix is None
+                and value is not None
+                and type(source_node) in (ast.JoinedStr, ast.BinOp)
+                and self.taints_only_query(source_node)
+            ):
+                prefix = QUERY_ONLY
             if prefix is not None:
                 self.prefixes[name] = prefix
             else:

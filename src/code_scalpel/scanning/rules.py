@@ -494,7 +494,8 @@ SINK_CALLS: dict[str, Sink] = {
         "open io.open builtins.open codecs.open os.open os.remove os.unlink os.rmdir os.removedirs "
         "os.listdir shutil.rmtree shutil.copy shutil.copyfile shutil.copy2 shutil.move flask.send_file "
         "django.http.FileResponse starlette.responses.FileResponse fastapi.responses.FileResponse "
-        "tarfile.open zipfile.ZipFile pathlib.Path.open",
+        "tarfile.open zipfile.ZipFile pathlib.Path.open os.makedirs os.mkdir os.rename os.replace shutil.copytree "
+        "os.chmod",
         _PATH,
     ),
     **_each(

@@ -161,8 +161,26 @@ class SinkChecks(ExprTaint):
         if rule not in ("ssrf", "open-redirect"):
             return False
         if type(node) is ast.Name:
-            return _safe_by_prefix(rule, self.prefixes.get(node.id))
-        return _safe_by_prefix(rule, constant_prefix(node))
+            prefix = self.prefixes.get(node.id)
+            return prefix == QUERY_ONLY or _safe_by_prefix(rule, prefix)
+        return _safe_by_prefix(rule, constant_prefix(node)) or self.taints_only_query(node)
+
+    def taints_only_query(self, node: ast.expr) -> bool:
+        """A URL built from clean parts where user data appears only after a literal ``?`` or ``#``.
+
+        ``f"{url_for('login')}?next={request.url}"`` cannot change where the request or redirect goes.
+        """
+        parts = _url_parts(node)
+        if parts is None or (type(parts[0]) is ast.Constant and not parts[0].value):  # type: ignore[attr-defined]
+            return False
+        seen = ""
+        for i, part in enumerate(parts):
+            if type(part) is ast.Constant:
+                seen += str(part.value)  # type: ignore[attr-defined]
+                continue
+            if self.is_tainted(part):
+                return i > 0 and ("?" in seen or "#" in seen)
+        return False
 
     def _mode_check(self, mode: str, node: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Any:
         """``None``: not a sink here; ``True``: check as usual; ``(value, weight)``: check just this value."""
@@ -277,6 +295,21 @@ class SinkChecks(ExprTaint):
                     weight,
                 )
             )
+
+
+#: Marks, in the prefixes table, a URL whose user-controlled parts are all in its query string.
+QUERY_ONLY = "\x00query-only"
+
+
+def _url_parts(node: ast.expr) -> list[ast.expr] | None:
+    """The pieces of an f-string or a ``+`` chain, in order; ``None`` for any other expression."""
+    if type(node) is ast.JoinedStr:
+        return [v.value if type(v) is ast.FormattedValue else v for v in node.values]  # type: ignore[attr-defined]
+    if type(node) is ast.BinOp and type(node.op) is ast.Add:
+        left = _url_parts(node.left) or [node.left]
+        right = _url_parts(node.right) or [node.right]
+        return left + right
+    return None
 
 
 def _parser_is_safe(call: ast.Call, consts: dict[str, Any]) -> bool:
