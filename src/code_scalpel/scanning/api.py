@@ -42,7 +42,7 @@ def scan_tree(
     scan = ModuleScan(tree, path, modname=modname, findings=findings, extra_sources=extra_sources, text=text)
     scan.run(text)
     if HINT.search(text):
-        for finding in PatternRules(tree, path, scan.aliases).run():
+        for finding in PatternRules(tree, path, scan.aliases).run(text):
             findings[(finding["rule_id"], path, finding["line"], finding["column"])] = finding
 
 

@@ -7,6 +7,7 @@ assignment target), run only when the module mentions a relevant word.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from code_scalpel.scanning.names import dotted, module_aliases
 from code_scalpel.scanning.rules import FAST_HASHES, PASSWORD_WORDS, RULES, SECURITY_WORDS, WEAK_RANDOM
 from code_scalpel.scanning.values import Step
 
-HINT = re.compile(r"hashlib|md5|sha\d|random|set_cookie|SESSION_COOKIE|Crypto\.Hash")
+HINT = re.compile(r"hashlib|md5|MD5|sha\d|SHA\d|random|set_cookie|SESSION_COOKIE|REMEMBER_COOKIE|CSRF_COOKIE|Crypto\.Hash")
 _COOKIE_SETTINGS = frozenset(
     {
         "SESSION_COOKIE_SECURE",
@@ -62,6 +63,17 @@ def _words(node: ast.AST, strings: bool = False) -> str:
     return " ".join(parts).lower()
 
 
+def _hint_lines(text: str) -> list[int]:
+    lines: list[int] = []
+    line, last = 1, 0
+    for match in HINT.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
 def _mentions(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
@@ -77,10 +89,51 @@ class PatternRules(ast.NodeVisitor):
         #: Names assigned a string constant in the current function (``algorithm = "MD5"``).
         self.strings: dict[str, Any] = {}
         self.tree = tree
+        self.hint_lines: list[int] = []
 
-    def run(self) -> list[dict[str, Any]]:
-        self.visit(self.tree)
+    def run(self, text: str | None = None) -> list[dict[str, Any]]:
+        """Findings; with the module ``text``, only statements on lines that mention a hint are visited."""
+        if text is None:
+            self.visit(self.tree)
+            return self.findings
+        self.hint_lines = _hint_lines(text)
+        self._block(self.tree.body)
         return self.findings
+
+    def _has_hint(self, node: ast.stmt) -> bool:
+        i = bisect.bisect_left(self.hint_lines, node.lineno)
+        return i < len(self.hint_lines) and self.hint_lines[i] <= (node.end_lineno or node.lineno)
+
+    def _block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if not self._has_hint(stmt):
+                continue
+            kind = type(stmt)
+            if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+                saved = self.function, self.function_node, self.strings
+                self.function, self.function_node, self.strings = stmt.name.lower(), stmt, {}  # type: ignore
+                self._block(stmt.body)  # type: ignore[attr-defined]
+                self.function, self.function_node, self.strings = saved
+            elif kind is ast.ClassDef:
+                self._block(stmt.body)  # type: ignore[attr-defined]
+            elif kind in (ast.Assign, ast.AnnAssign):
+                self.visit_Assign(stmt)  # type: ignore[arg-type]
+            elif hasattr(stmt, "body"):
+                for field in ("test", "iter", "subject"):
+                    expr = getattr(stmt, field, None)
+                    if expr is not None:
+                        self.visit(expr)
+                for item in getattr(stmt, "items", ()):
+                    self.visit(item.context_expr)
+                self._block(stmt.body)  # type: ignore[attr-defined]
+                self._block(getattr(stmt, "orelse", []))
+                self._block(getattr(stmt, "finalbody", []))
+                for handler in getattr(stmt, "handlers", ()):
+                    self._block(handler.body)
+                for case in getattr(stmt, "cases", ()):
+                    self._block(case.body)
+            else:
+                self.visit(stmt)
 
     def qualify(self, node: ast.expr) -> str | None:
         name = dotted(node)

@@ -267,7 +267,7 @@ class Project:
                 )
                 continue
             if HINT.search(text):
-                for finding in PatternRules(scan.tree, scan.path, scan.aliases).run():
+                for finding in PatternRules(scan.tree, scan.path, scan.aliases).run(text):
                     self.findings[(finding["rule_id"], scan.path, finding["line"], finding["column"])] = finding
         if progress is not None:
             progress(total, total, "done")
