@@ -17,7 +17,9 @@ from code_scalpel.scanning.names import dotted, module_aliases
 from code_scalpel.scanning.rules import FAST_HASHES, PASSWORD_WORDS, RULES, SECURITY_WORDS, WEAK_RANDOM
 from code_scalpel.scanning.values import Step
 
-HINT = re.compile(r"hashlib|md5|MD5|sha\d|SHA\d|random|set_cookie|SESSION_COOKIE|REMEMBER_COOKIE|CSRF_COOKIE|Crypto\.Hash")
+HINT = re.compile(
+    r"hashlib|md5|MD5|sha\d|SHA\d|random|set_cookie|SESSION_COOKIE|REMEMBER_COOKIE|CSRF_COOKIE|Crypto\.Hash"
+)
 _COOKIE_SETTINGS = frozenset(
     {
         "SESSION_COOKIE_SECURE",
