@@ -48,6 +48,21 @@ class ServerConfig:
     require_auth: bool = False
     #: Overrides of individual tool limits (see ToolLimits), from the file's [limits] table.
     limits: dict[str, Any] = field(default_factory=dict)
+    # Abuse controls and accountability (docs/abuse-controls.md).
+    trusted_proxy: list[str] = field(default_factory=list)
+    allow_ip: list[str] = field(default_factory=list)
+    deny_ip: list[str] = field(default_factory=list)
+    rate_limit: str | None = None
+    rate_limit_storage: str | None = None
+    rate_limit_fail_open: bool = False
+    require_signature: bool = False
+    signing_secrets: str | None = None
+    #: A file, or "off"; HTTP default: audit.log in the data directory; stdio default: off.
+    audit_log: str | None = None
+    log_format: str = "text"
+    #: The file's [rate_limits] table: default, anonymous, auth_failures, tool_costs, tool_limits,
+    #: tool_budgets, default_budget, strategy.
+    rate_limits: dict[str, Any] = field(default_factory=dict)
 
     @property
     def effective_log_level(self) -> str:
@@ -71,7 +86,14 @@ def load_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise InvalidArgument(f"config file {os.fspath(path)!r} is not valid TOML: {exc}") from None
     known = {f.name for f in fields(ServerConfig)}
     # Accept the natural plural spellings in the file (roots, allowed_hosts).
-    aliases = {"roots": "root", "allowed_hosts": "allowed_host", "allowed_origins": "allowed_origin"}
+    aliases = {
+        "roots": "root",
+        "allowed_hosts": "allowed_host",
+        "allowed_origins": "allowed_origin",
+        "trusted_proxies": "trusted_proxy",
+        "allow_ips": "allow_ip",
+        "deny_ips": "deny_ip",
+    }
     data = {aliases.get(k, k): v for k, v in data.items()}
     unknown = sorted(set(data) - known)
     if unknown:

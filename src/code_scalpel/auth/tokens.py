@@ -124,6 +124,8 @@ class TokenStore:
         if self.path is None and not os.environ.get(ENV_TOKEN):
             raise InvalidArgument(f"--auth token needs --token-file FILE or ${ENV_TOKEN}")
         self._load(initial=True)
+        # The initial load is a check: counting from 0.0 would make the first interval depend on uptime.
+        self._checked = time.monotonic()
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
         try:

@@ -22,6 +22,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", metavar="DIR", help="where state is kept (default $CODE_SCALPEL_HOME)")
     p.add_argument("--allowed-host", action="append", metavar="NAME", help="extra accepted Host (repeatable)")
     p.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="extra accepted Origin (repeatable)")
+    abuse = p.add_argument_group("abuse controls and accountability (docs/abuse-controls.md)")
+    abuse.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="read X-Forwarded-For/Forwarded only from these peers (repeatable)",
+    )
+    abuse.add_argument("--allow-ip", action="append", metavar="CIDR", help="only these client addresses (repeatable)")
+    abuse.add_argument("--deny-ip", action="append", metavar="CIDR", help="refuse these client addresses (repeatable)")
+    abuse.add_argument("--rate-limit", metavar="LIMIT", help="per credential, limits notation (default 600/minute)")
+    abuse.add_argument("--rate-limit-storage", metavar="URI", help="memory:// (default) or redis://HOST:PORT/DB")
+    abuse.add_argument(
+        "--rate-limit-fail-open",
+        action="store_true",
+        default=None,
+        help="let requests through when the rate-limit store is down (default: refuse, 503)",
+    )
+    abuse.add_argument(
+        "--require-signature",
+        action="store_true",
+        default=None,
+        help="every request must be signed (see `codescalpel sign`)",
+    )
+    abuse.add_argument("--signing-secrets", metavar="FILE", help="TOML [[signing_keys]] id/secret for signatures")
+    abuse.add_argument(
+        "--audit-log", metavar="FILE", help="audit log file, or 'off' (HTTP default: audit.log in the data directory)"
+    )
+    abuse.add_argument("--log-format", choices=("text", "json"), help="stderr log format (default text)")
     auth = p.add_argument_group("authentication (HTTP transports)")
     auth.add_argument("--auth", metavar="METHODS", help="comma-separated: token, apikey, oauth, mtls")
     auth.add_argument("--token-file", metavar="FILE", help="TOML [[tokens]] for --auth token (re-read on change)")

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from code_scalpel import __version__
 from code_scalpel.auth.setup import AuthSetup
 from code_scalpel.config import ServerConfig
+from code_scalpel.http.abuse_stack import build_abuse_controls
 from code_scalpel.http.middleware.authentication import AuthenticationMiddleware
 from code_scalpel.http.middleware.body_limit import BodyLimitMiddleware
 from code_scalpel.http.middleware.host_origin import HostOriginMiddleware
@@ -74,7 +75,15 @@ def build_http_app(
 
         routes.append(Mount("/admin/keys", app=admin_keys_app(auth.keystore, auth.chain.challenge)))
     bound = [config.host] if config.host not in ("0.0.0.0", "::") else []
+    controls = build_abuse_controls(
+        config,
+        runtime.tools,
+        runtime.data_dir,
+        sessions=lambda: len(getattr(sessions, "_server_instances", {})),
+    )
     middleware = [
+        # 0. Request id, the real client address (trusted proxies), metrics: before anything can refuse.
+        *controls.edge(),
         # 1. Is this request for us at all (DNS rebinding)?
         Middleware(
             HostOriginMiddleware,
@@ -83,6 +92,8 @@ def build_http_app(
         ),
         # 2. Refuse oversized bodies before anything buffers them.
         Middleware(BodyLimitMiddleware, max_bytes=max_body),
+        # 2b. IP allow/deny lists, the audit log, the failed-authentication throttle (all before credentials).
+        *controls.before_auth(),
     ]
     if auth is not None:
         if auth.oauth is not None:
@@ -100,4 +111,6 @@ def build_http_app(
                 on_call=auth.record_call,
             ),
         ]
+    # 6. Signed requests, rate limits (the principal is known now), /metrics for admin credentials.
+    middleware += controls.after_auth()
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -24,6 +24,8 @@ from code_scalpel.tool_limits import DEFAULT_LIMITS
 log = logging.getLogger("code_scalpel")
 
 EXIT_CONFIG = 2
+#: ``--audit-log`` values that switch the audit log off.
+AUDIT_OFF = ("off", "none", "false", "")
 
 
 def is_loopback(host: str) -> bool:
@@ -48,10 +50,12 @@ def check_binding(config: ServerConfig) -> None:
 def build_runtime(config: ServerConfig) -> Runtime:
     from code_scalpel.auth.scope_policy import ScopePolicy
     from code_scalpel.auth.setup import enabled_methods
+    from code_scalpel.server.call_guard import CallGuard
     from code_scalpel.tools.registry import all_tools
 
     limits = DEFAULT_LIMITS.with_overrides(config.limits) if config.limits else DEFAULT_LIMITS
     runtime = Runtime(
+        call_guard=CallGuard.from_table(config.rate_limits or {}, limits.max_concurrent_calls),
         sandbox=Sandbox(config.roots),
         tools=all_tools(),
         data_dir=resolve_data_dir(config.data_dir),
@@ -59,6 +63,10 @@ def build_runtime(config: ServerConfig) -> Runtime:
         tls=bool(config.ssl_cert),
         limits_provider=lambda: limits,
     )
+    if config.transport == "stdio" and config.audit_log and config.audit_log.strip().lower() not in AUDIT_OFF:
+        from code_scalpel.audit.log import AuditLog
+
+        runtime.audit_log = AuditLog(config.audit_log)
     if config.transport != "stdio" and enabled_methods(config):
         runtime.policies.append(ScopePolicy())
     return runtime
@@ -67,7 +75,7 @@ def build_runtime(config: ServerConfig) -> Runtime:
 def launch(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
-        configure_logging(config.effective_log_level)
+        configure_logging(config.effective_log_level, config.log_format)
         check_binding(config)
         check_startup(config)
         if bool(config.ssl_cert) != bool(config.ssl_key):
@@ -137,6 +145,9 @@ def serve_http(config: ServerConfig, runtime: Runtime) -> int:
         server_header=False,
         ssl_context_factory=(lambda _cfg, _default: ssl_context) if ssl_context else None,
         timeout_graceful_shutdown=5,
+        # Off: uvicorn would trust X-Forwarded-For from 127.0.0.1 and take even its leftmost/garbage entry;
+        # ClientAddressMiddleware (--trusted-proxy) is the one place that decides who the client is.
+        proxy_headers=False,
         **mtls_options,  # type: ignore[arg-type]
     )
     scheme = "https" if ssl_context else "http"

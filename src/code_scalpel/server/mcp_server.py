@@ -42,6 +42,45 @@ def _principal(ctx: Any) -> Principal:
     return principal_of(request.scope) or ANONYMOUS
 
 
+def _client_ip(ctx: Any) -> str | None:
+    """The resolved client address (ClientAddressMiddleware), for per-address concurrency of anonymous callers."""
+    request = getattr(ctx, "request", None)
+    state = getattr(request, "scope", {}).get("state") if request is not None else None
+    return state.get("client_ip") if isinstance(state, dict) else None
+
+
+def _audited(runtime: Runtime, call_tool: Any) -> Any:
+    """On stdio (no HTTP layer to do it) write one audit line per tool call; HTTP calls are audited there."""
+    import time
+
+    from code_scalpel.audit.redact import clean, digest_arguments
+
+    async def audited(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if getattr(ctx, "request", None) is not None:
+            return await call_tool(ctx, params)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await call_tool(ctx, params)
+            outcome = "tool_error" if result.is_error else "ok"
+            return result
+        finally:
+            principal = _principal(ctx)
+            runtime.audit_log.write(  # type: ignore[union-attr]
+                {
+                    "event": "tool_call",
+                    "tool": clean(params.name, 128),
+                    "args": digest_arguments(params.arguments or {}),
+                    "outcome": outcome,
+                    "principal": {"method": principal.method, "id": principal.key_id or principal.subject},
+                    "transport": "stdio",
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+            )
+
+    return audited
+
+
 def _mcp_tool(spec: ToolSpec) -> types.Tool:
     return types.Tool(
         name=spec.name,
@@ -105,7 +144,12 @@ def build_server(runtime: Runtime) -> Server[Any]:
         tool_ctx.progress = progress
 
         try:
-            result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
+            if runtime.call_guard is not None:
+                result = await runtime.call_guard.run(
+                    tool_ctx.principal, spec.name, tool_ctx, lambda: spec.run(args, tool_ctx), client=_client_ip(ctx)
+                )
+            else:
+                result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
         except ScalpelError as exc:
             log.info("tool %s refused: %s", spec.name, exc.code)
             return _error_result(exc, tool_ctx.stamp)
@@ -129,6 +173,6 @@ def build_server(runtime: Runtime) -> Server[Any]:
         title="Code Scalpel",
         instructions=INSTRUCTIONS,
         on_list_tools=list_tools,
-        on_call_tool=call_tool,
+        on_call_tool=_audited(runtime, call_tool) if runtime.audit_log is not None else call_tool,
         get_tool_input_schema=lambda name: listed[name].input_schema if name in listed else None,
     )

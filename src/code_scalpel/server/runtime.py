@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from code_scalpel import __version__
 from code_scalpel.auth.principal import Principal
 from code_scalpel.errors import NotAllowed
 from code_scalpel.sandbox import Sandbox
+from code_scalpel.server.call_guard import CallGuard
+
+if TYPE_CHECKING:
+    from code_scalpel.audit.log import AuditLog
 from code_scalpel.tool_limits import DEFAULT_LIMITS, ToolLimits
 from code_scalpel.tools.base import ToolContext, ToolSpec
 from code_scalpel.tools.policy import ToolPolicy
@@ -31,6 +35,10 @@ class Runtime:
     policies: list[ToolPolicy] = field(default_factory=list)
     limits_provider: Callable[[], ToolLimits] = lambda: DEFAULT_LIMITS
     stamp_provider: Callable[[], dict[str, Any]] = dict
+    #: Per-principal concurrency and per-tool time budgets (server/call_guard.py); None runs calls unguarded.
+    call_guard: CallGuard | None = None
+    #: The audit log for tool calls on stdio (HTTP requests are audited by the HTTP layer); None: off.
+    audit_log: AuditLog | None = None
     #: Extra sections for get_capabilities (licensing adds its own), each a ``() -> dict``.
     capability_sections: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
