@@ -41,10 +41,17 @@ async def _use(kind: str, url: str, headers: dict[str, str] | None = None, verif
         return names
 
 
-def all_tool_names() -> set[str]:
+def all_tool_names(scope: str = "tools:read") -> set[str]:
+    """The tools a principal holding only ``scope`` sees (the security tools need ``tools:security``).
+
+    These servers run without a license, so the community tier bounds the list too: scopes and tiers are
+    two independent policies and a tool is listed only when both allow it.
+    """
+    from code_scalpel.licensing.tiers import load_tiers
     from code_scalpel.tools.registry import all_tools
 
-    return set(all_tools())
+    community = load_tiers().get(load_tiers().lowest).tools
+    return {name for name, spec in all_tools().items() if spec.scope == scope and name in community}
 
 
 def create_key(data_dir: Path, *args: str) -> dict:
@@ -119,7 +126,7 @@ async def test_scope_refusal_over_sse_is_a_json_rpc_error(tmp_path: Path) -> Non
     key = create_key(data, "--name", "security-only", "--scopes", "tools:security")["key"]
     with http_server(tmp_path, "--auth", "apikey") as server:
         async with mcp_session("sse", server.base_url + "/sse", headers={"X-API-Key": key}) as session:
-            assert (await session.list_tools()).tools == []
+            assert {t.name for t in (await session.list_tools()).tools} == all_tool_names("tools:security")
             with pytest.raises(Exception, match="tools:read"):
                 await session.call_tool("get_capabilities", {})
 

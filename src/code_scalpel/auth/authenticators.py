@@ -191,6 +191,9 @@ class ApiKeyMethod:
             expires_at=record.expires,
             key_id=record.id,
             tools=frozenset(record.tools) if record.tools is not None else None,
+            rate_limit=record.rate_limit,
+            # The signing middleware refuses this principal's unsigned requests, and signatures by another key id.
+            extra={"require_signature": True} if record.require_signature else {},
         )
 
 

@@ -6,6 +6,11 @@ counters are gathered in memory and written in one transaction by a
 background flusher (and on close), so the request path never waits on a
 database write; increments are additive upserts, so two processes flushing
 the same key add up rather than overwrite.
+
+A key may carry its own rate limit (``limits`` notation) and require signed
+requests; its signing secret is derived from a per-key salt and the server's
+master secret (:mod:`code_scalpel.auth.signing_keys`), never stored.  Stores
+made before those columns existed are upgraded in place when opened.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from code_scalpel.auth import apikeys
+import limits
+
+from code_scalpel.auth import apikeys, signing_keys
 from code_scalpel.auth.principal import SCOPES
 from code_scalpel.errors import InvalidArgument, SymbolNotFound
 
@@ -55,6 +62,13 @@ CREATE TABLE IF NOT EXISTS api_key_usage (
     PRIMARY KEY (key_id, tool)
 );
 """
+#: Columns added after the first release: (name, declaration). Opening an older store adds them.
+_ADDED_COLUMNS = (
+    ("rate_limit", "TEXT"),
+    ("require_signature", "INTEGER NOT NULL DEFAULT 0"),
+    ("signing_salt", "TEXT"),
+)
+_KEY_ID_RE = re.compile(r"^key_[0-9a-f]{12}$")
 
 _DURATION_RE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -66,6 +80,21 @@ def parse_duration(text: str) -> float:
     if not match or int(match.group(1)) <= 0:
         raise InvalidArgument(f"duration {text!r} is not a positive number followed by s, m, h, d or w (e.g. 90d)")
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def check_rate_limit(text: str) -> str:
+    """One limit in ``limits`` notation (``120/minute``), checked with the library's own parser."""
+    text = text.strip()
+    try:
+        items = limits.parse_many(text)
+    except ValueError:
+        items = []
+    if len(items) != 1 or items[0].amount < 1:
+        raise InvalidArgument(
+            f"rate limit {text!r} is not one limit in limits notation with an amount of 1 or more, "
+            "e.g. 120/minute, 10/second or 1000 per hour"
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,10 @@ class KeyRecord:
     last_used: float | None
     calls: int
     errors: int
+    rate_limit: str | None = None
+    require_signature: bool = False
+    #: Not a secret by itself (the master secret is needed too), but never shown.
+    signing_salt: str | None = field(default=None, repr=False)
 
     def state(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
@@ -108,6 +141,8 @@ class KeyRecord:
             "last_used": self.last_used,
             "calls": self.calls,
             "errors": self.errors,
+            "rate_limit": self.rate_limit,
+            "require_signature": self.require_signature,
             "state": self.state(),
         }
 
@@ -127,6 +162,9 @@ def _record(row: sqlite3.Row) -> KeyRecord:
         last_used=row["last_used"],
         calls=row["calls"],
         errors=row["errors"],
+        rate_limit=row["rate_limit"],
+        require_signature=bool(row["require_signature"]),
+        signing_salt=row["signing_salt"],
     )
 
 
@@ -150,9 +188,25 @@ class KeyStore:
         self._pending_tools: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
+        self._master: bytes | None = None
         with self._connect() as db:
             db.executescript(_SCHEMA)
+        self._migrate()
         self.path.chmod(0o600)
+
+    def _migrate(self) -> None:
+        """Add the columns an older store lacks; several processes may open it at once."""
+        db = self._connect()
+        have = {row["name"] for row in db.execute("PRAGMA table_info(api_keys)")}
+        for name, declaration in _ADDED_COLUMNS:
+            if name in have:
+                continue
+            try:
+                db.execute(f"ALTER TABLE api_keys ADD COLUMN {name} {declaration}")
+                log.info("key store %s: added column %s", self.path, name)
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it first
+                    raise
 
     # -- connections -------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -175,18 +229,28 @@ class KeyStore:
         expires_in: float | None = None,
         tools: list[str] | None = None,
         note: str | None = None,
+        rate_limit: str | None = None,
+        require_signature: bool = False,
     ) -> tuple[KeyRecord, str]:
-        """A new key; returns the record and the key itself, which is never shown again."""
+        """A new key; returns the record and the key itself, which is never shown again.
+
+        With ``require_signature`` the key's signing secret is :meth:`signing_secret` (show it once too).
+        """
         if not name.strip():
             raise InvalidArgument("a key needs a --name")
         scopes = _check_scopes(scopes)
+        rate_limit = check_rate_limit(rate_limit) if rate_limit is not None else None
+        salt = None
+        if require_signature:
+            self._master_secret(create=True)  # before the insert: a key must never exist without its secret
+            salt = signing_keys.new_salt()
         key = apikeys.generate()
         now = time.time()
         key_id = "key_" + secrets.token_hex(6)
         db = self._connect()
         db.execute(
-            "INSERT INTO api_keys (id, name, hash, prefix, scopes, tools, note, created, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, name, hash, prefix, scopes, tools, note, created, expires, "
+            "rate_limit, require_signature, signing_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key_id,
                 name,
@@ -197,9 +261,57 @@ class KeyStore:
                 note,
                 now,
                 now + expires_in if expires_in else None,
+                rate_limit,
+                int(require_signature),
+                salt,
             ),
         )
         return self.get(key_id), key
+
+    # -- signing secrets ---------------------------------------------------
+    def _master_secret(self, *, create: bool = False) -> bytes | None:
+        if self._master is None:
+            data_dir = self.path.parent
+            self._master = (
+                signing_keys.load_or_create_master(data_dir) if create else signing_keys.read_master(data_dir)
+            )
+        return self._master
+
+    def signing_secret(self, record: KeyRecord) -> str | None:
+        """The signing secret of a key that requires signatures (for the one-time display)."""
+        if not record.require_signature or record.signing_salt is None:
+            return None
+        master = self._master_secret(create=True)
+        assert master is not None
+        return signing_keys.derive(master, record.id, record.signing_salt)
+
+    def secret_for(self, key_id: str) -> bytes | None:
+        """The signing middleware's lookup: the secret of an active key that requires signatures, else None.
+
+        A revoked or expired key has none, so it can neither authenticate nor sign.
+        """
+        if not _KEY_ID_RE.match(key_id):
+            return None  # not one of ours (e.g. an id from --signing-secrets): skip the query
+        row = self._connect().execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        if row is None:
+            return None
+        record = _record(row)
+        if record.state() != "active" or not record.require_signature or record.signing_salt is None:
+            return None
+        try:
+            master = self._master_secret()
+        except signing_keys.MasterSecretError as exc:
+            log.error("%s; signed requests for API keys are refused", exc)
+            return None
+        if master is None:
+            log.error(
+                "the signing master secret %s is missing, so key %s cannot verify signatures: "
+                "restore it from a backup of the data directory, or rotate the key",
+                signing_keys.master_path(self.path.parent),
+                key_id,
+            )
+            return None
+        return signing_keys.derive(master, record.id, record.signing_salt).encode()
 
     def get(self, key_id: str) -> KeyRecord:
         row = self._connect().execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
@@ -219,13 +331,22 @@ class KeyStore:
         return self.get(key_id)
 
     def rotate(self, key_id: str, grace: float = 0.0) -> tuple[KeyRecord, str, KeyRecord]:
-        """A new key with the same name, scopes, tools and lifetime; the old one works ``grace`` seconds more."""
+        """A new key with the same name, scopes, tools, lifetime, rate limit and signature requirement.
+
+        The old key works ``grace`` seconds more; the new one gets a new salt, so a new signing secret.
+        """
         old = self.get(key_id)
         if old.state() != "active":
             raise InvalidArgument(f"key {key_id} is {old.state()}; only an active key can be rotated")
         lifetime = old.expires - old.created if old.expires is not None else None
         new, key = self.create(
-            old.name, list(old.scopes), expires_in=lifetime, tools=old.tools and list(old.tools), note=old.note
+            old.name,
+            list(old.scopes),
+            expires_in=lifetime,
+            tools=old.tools and list(old.tools),
+            note=old.note,
+            rate_limit=old.rate_limit,
+            require_signature=old.require_signature,
         )
         now = time.time()
         db = self._connect()

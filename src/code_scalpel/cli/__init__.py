@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from code_scalpel import __version__
-from code_scalpel.cli import audit_cmd, files_cmd, keys_cmd, license_cmd, mcp_cmd, sign_cmd
+from code_scalpel.cli import audit_cmd, files_cmd, keys_cmd, license_cmd, mcp_cmd, project_cmd, scan_cmd, sign_cmd
 
 #: Each module contributes ``register(subparsers)``; its handler is stored as ``func``.
-COMMANDS = (mcp_cmd, files_cmd, keys_cmd, audit_cmd, sign_cmd, license_cmd)
+COMMANDS = (mcp_cmd, files_cmd, keys_cmd, audit_cmd, sign_cmd, scan_cmd, project_cmd, license_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

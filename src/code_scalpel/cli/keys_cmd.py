@@ -1,6 +1,8 @@
 """``codescalpel keys create|list|revoke|rotate|show``: manage the server's API keys.
 
 The key is printed once, at creation (or rotation); only its hash is stored.
+A key created with ``--require-signature`` also gets a signing secret, printed
+once beside it; it is derived from the server's master secret, not stored.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from code_scalpel.cli.output import add_json_flag, emit, fail
 from code_scalpel.errors import ScalpelError
 
 KEY_WARNING = "Store this key now: it is shown only once and cannot be recovered."
+SECRET_WARNING = (
+    "Store the signing secret too: it is shown only once. Sign every request with it and "
+    "`--key-id {id}` (codescalpel sign)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +41,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--expires", metavar="DURATION", help="lifetime such as 90d, 24h, 2w (default: no expiry)")
     c.add_argument("--tools", nargs="+", metavar="TOOL", help="limit the key to these tools")
     c.add_argument("--note", help="free text kept with the key")
+    c.add_argument(
+        "--rate-limit",
+        metavar="LIMIT",
+        help="this key's own rate limit in limits notation, e.g. 120/minute (default: the server's)",
+    )
+    c.add_argument(
+        "--require-signature",
+        action="store_true",
+        help="every request with this key must be signed; prints the key's signing secret once",
+    )
     action("list", "list keys (never the keys themselves)", _list)
     r = action("revoke", "revoke a key at once", _revoke)
     r.add_argument("id")
@@ -70,17 +86,44 @@ def _create(args: argparse.Namespace) -> int:
 
     def work() -> dict[str, Any]:
         expires = parse_duration(args.expires) if args.expires else None
-        record, key = _store(args).create(args.name, args.scopes, expires_in=expires, tools=args.tools, note=args.note)
-        return {**record.public(), "key": key}
+        store = _store(args)
+        record, key = store.create(
+            args.name,
+            args.scopes,
+            expires_in=expires,
+            tools=args.tools,
+            note=args.note,
+            rate_limit=args.rate_limit,
+            require_signature=args.require_signature,
+        )
+        return _with_secrets(store, record, key)
 
     def render(r: dict[str, Any]) -> str:
-        print(KEY_WARNING, file=sys.stderr)
+        _warn(r)
         return (
-            f"{r['key']}\n\nid: {r['id']}  name: {r['name']}  scopes: {' '.join(r['scopes'])}"
-            f"  expires: {_when(r['expires'])}"
+            f"{r['key']}\n{_secret_line(r)}\nid: {r['id']}  name: {r['name']}  scopes: {' '.join(r['scopes'])}"
+            f"  expires: {_when(r['expires'])}  rate limit: {r['rate_limit'] or 'server default'}"
         )
 
     return _run(args, work, render)
+
+
+def _with_secrets(store: Any, record: Any, key: str) -> dict[str, Any]:
+    result = {**record.public(), "key": key}
+    secret = store.signing_secret(record)
+    if secret is not None:
+        result["signing_secret"] = secret
+    return result
+
+
+def _warn(r: dict[str, Any]) -> None:
+    print(KEY_WARNING, file=sys.stderr)
+    if "signing_secret" in r:
+        print(SECRET_WARNING.format(id=r["id"]), file=sys.stderr)
+
+
+def _secret_line(r: dict[str, Any]) -> str:
+    return f"signing secret: {r['signing_secret']}\n" if "signing_secret" in r else ""
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -92,13 +135,14 @@ def _list(args: argparse.Namespace) -> int:
             return "no API keys; create one with `codescalpel keys create --name NAME --scopes tools:read`"
         lines = [
             f"{'ID':16} {'NAME':16} {'PREFIX':14} {'SCOPES':28} {'CREATED':20} {'EXPIRES':20} "
-            f"{'LAST USED':20} {'CALLS':>6} STATE"
+            f"{'LAST USED':20} {'CALLS':>6} {'RATE LIMIT':14} {'SIGNED':6} STATE"
         ]
         for k in r["keys"]:
             lines.append(
                 f"{k['id']:16} {k['name'][:16]:16} {k['prefix']:14} {' '.join(k['scopes'])[:28]:28} "
                 f"{_when(k['created']):20} {_when(k['expires']):20} {_when(k['last_used']):20} "
-                f"{k['calls']:>6} {k['state']}"
+                f"{k['calls']:>6} {(k['rate_limit'] or 'default')[:14]:14} "
+                f"{'yes' if k['require_signature'] else 'no':6} {k['state']}"
             )
         return "\n".join(lines)
 
@@ -114,14 +158,15 @@ def _rotate(args: argparse.Namespace) -> int:
 
     def work() -> dict[str, Any]:
         grace = parse_duration(args.grace) if args.grace else 0.0
-        new, key, old = _store(args).rotate(args.id, grace)
-        return {**new.public(), "key": key, "replaces": old.public()}
+        store = _store(args)
+        new, key, old = store.rotate(args.id, grace)
+        return {**_with_secrets(store, new, key), "replaces": old.public()}
 
     def render(r: dict[str, Any]) -> str:
-        print(KEY_WARNING, file=sys.stderr)
+        _warn(r)
         old = r["replaces"]
         until = "now" if old["revoked"] else f"until {_when(old['expires'])}"
-        return f"{r['key']}\n\nid: {r['id']} replaces {old['id']}, which stays valid {until}"
+        return f"{r['key']}\n{_secret_line(r)}\nid: {r['id']} replaces {old['id']}, which stays valid {until}"
 
     return _run(args, work, render)
 
@@ -144,6 +189,11 @@ def _show(args: argparse.Namespace) -> int:
                 ("created", _when(r["created"])),
                 ("expires", _when(r["expires"])),
                 ("state", r["state"]),
+                ("rate limit", r["rate_limit"] or "server default"),
+                (
+                    "signature",
+                    "required (sign with --key-id " + r["id"] + ")" if r["require_signature"] else "optional",
+                ),
                 ("last used", _when(r["last_used"])),
                 ("calls", r["calls"]),
                 ("errors", r["errors"]),

@@ -4,6 +4,8 @@
          $(codescalpel sign --key-id ID --secret S --method POST --url URL --body req.json | sed 's/^/-H /')
 
 The body must be sent byte for byte as signed (``curl --data-binary @req.json``).
+For an API key created with ``--require-signature`` the key id is that key's
+id (``key_…``, not the key itself) and the secret its ``signing_secret``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--key-id", required=True, help="the signing key id")
+    p.add_argument(
+        "--key-id",
+        required=True,
+        help="the API key's id (key_…, from `keys create`) for a key with --require-signature, "
+        "or an id from the --signing-secrets file",
+    )
     p.add_argument("--secret", help="the signing secret (default: $CODE_SCALPEL_SIGNING_SECRET)")
     p.add_argument("--method", default="POST", help="HTTP method (default POST)")
     p.add_argument("--url", required=True, help="the full URL the request goes to")

@@ -149,7 +149,10 @@ def build_abuse_controls(
     limiter = RateLimiter(rate_limit_settings(config, tools, rate_ceiling))
     file_secrets = load_signing_secrets(config.signing_secrets) if config.signing_secrets else None
     if config.require_signature and not file_secrets and key_secrets is None:
-        raise ValueError("--require-signature needs signing secrets: pass --signing-secrets FILE")
+        raise ValueError(
+            "--require-signature needs signing secrets: pass --signing-secrets FILE, "
+            "or use --auth apikey with keys created by `keys create --require-signature`"
+        )
     # Always installed, even with no secrets: a key flagged require_signature must never pass unsigned.
     secret_for = chain_lookups(key_secrets, file_secrets.get if file_secrets else None)
     path = audit_path(config, data_dir)

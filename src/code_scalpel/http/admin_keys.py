@@ -1,8 +1,9 @@
 """Key management over HTTP for principals holding the ``admin`` scope.
 
-``GET /admin/keys`` lists, ``POST /admin/keys`` creates (the key is in that
-answer only), ``GET /admin/keys/{id}`` shows usage, ``DELETE /admin/keys/{id}``
-revokes, ``POST /admin/keys/{id}/rotate`` rotates (``{"grace": "24h"}``).
+``GET /admin/keys`` lists, ``POST /admin/keys`` creates (the key, and the
+signing secret of a ``require_signature`` key, are in that answer only),
+``GET /admin/keys/{id}`` shows usage, ``DELETE /admin/keys/{id}`` revokes,
+``POST /admin/keys/{id}/rotate`` rotates (``{"grace": "24h"}``).
 The same store and rules as ``codescalpel keys``; authentication has already
 happened in the middleware stack, so this only checks the scope.
 """
@@ -26,6 +27,15 @@ ADMIN_SCOPE = "admin"
 def _error(status: int, error: ScalpelError | str) -> JSONResponse:
     body = error.to_dict() if isinstance(error, ScalpelError) else {"code": "forbidden", "message": error}
     return JSONResponse({"error": body}, status_code=status, headers={"cache-control": "no-store"})
+
+
+def _issued(store: KeyStore, record: Any, key: str) -> dict[str, Any]:
+    """A new key's answer: the key, and its signing secret when it requires signatures (shown only here)."""
+    result = {**record.public(), "key": key}
+    secret = store.signing_secret(record)
+    if secret is not None:
+        result["signing_secret"] = secret
+    return result
 
 
 def admin_keys_app(store: KeyStore, challenge: Any = None) -> Router:
@@ -69,8 +79,21 @@ def admin_keys_app(store: KeyStore, challenge: Any = None) -> Router:
             if tools is not None and not isinstance(tools, list):
                 raise InvalidArgument("'tools' must be a list of tool names")
             expires = parse_duration(data["expires"]) if data.get("expires") else None
-            record, key = store.create(data["name"], scopes, expires_in=expires, tools=tools, note=data.get("note"))
-            return {**record.public(), "key": key}
+            rate_limit, require_signature = data.get("rate_limit"), data.get("require_signature", False)
+            if rate_limit is not None and not isinstance(rate_limit, str):
+                raise InvalidArgument("'rate_limit' must be a string in limits notation, e.g. '120/minute'")
+            if not isinstance(require_signature, bool):
+                raise InvalidArgument("'require_signature' must be true or false")
+            record, key = store.create(
+                data["name"],
+                scopes,
+                expires_in=expires,
+                tools=tools,
+                note=data.get("note"),
+                rate_limit=rate_limit,
+                require_signature=require_signature,
+            )
+            return _issued(store, record, key)
 
         return await guarded(request, work)
 
@@ -89,7 +112,7 @@ def admin_keys_app(store: KeyStore, challenge: Any = None) -> Router:
             data = await body(req)
             grace = parse_duration(data["grace"]) if data.get("grace") else 0.0
             new, key, old = store.rotate(req.path_params["key_id"], grace)
-            return {**new.public(), "key": key, "replaces": old.public()}
+            return {**_issued(store, new, key), "replaces": old.public()}
 
         return await guarded(request, work)
 

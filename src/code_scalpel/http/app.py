@@ -79,6 +79,8 @@ def build_http_app(
         config,
         runtime.tools,
         runtime.data_dir,
+        # Per-key signing secrets (keys created with --require-signature), derived by the key store.
+        key_secrets=auth.keystore.secret_for if auth is not None and auth.keystore is not None else None,
         sessions=lambda: len(getattr(sessions, "_server_instances", {})),
         # The license tier's rate limit (read at start): the per-principal default and its ceiling.
         rate_ceiling=runtime.limits_provider().rate_limit,

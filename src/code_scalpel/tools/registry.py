@@ -13,6 +13,8 @@ from code_scalpel.tools.base import ToolSpec
 TOOL_MODULES = (
     "code_scalpel.tools.file_tools",
     "code_scalpel.tools.capabilities",
+    "code_scalpel.tools.security_tools",
+    "code_scalpel.tools.project_tools",
 )
 
 

@@ -130,10 +130,15 @@ class SignatureMiddleware:
         per_key = bool(principal is not None and principal.extra.get("require_signature"))
         if not any(values.values()):
             if self.require_all or per_key:
+                who = (
+                    f"API key {principal.key_id} requires"
+                    if per_key and principal is not None and principal.key_id
+                    else "this server requires"
+                )
                 raise SignatureRefused(
                     "missing",
-                    "this server requires signed requests: add the X-Scalpel-Key-Id, X-Scalpel-Timestamp, "
-                    "X-Scalpel-Nonce and X-Scalpel-Signature headers (see `codescalpel sign`)",
+                    f"a signature is required: {who} signed requests; add the X-Scalpel-Key-Id, "
+                    "X-Scalpel-Timestamp, X-Scalpel-Nonce and X-Scalpel-Signature headers (see `codescalpel sign`)",
                 )
             return receive
         missing = [name for name, value in values.items() if not value]
@@ -143,7 +148,10 @@ class SignatureMiddleware:
         ts, nonce = str(values[signing.HEADER_TIMESTAMP]), str(values[signing.HEADER_NONCE])
         given = str(values[signing.HEADER_SIGNATURE])
         if per_key and principal is not None and principal.key_id and key_id != principal.key_id:
-            raise SignatureRefused("wrong_key", "the request must be signed with the signing secret of its own key")
+            raise SignatureRefused(
+                "wrong_key",
+                f"this API key must sign with its own id: X-Scalpel-Key-Id {principal.key_id} and its signing secret",
+            )
         secret = self.secret_for(key_id)
         if secret is None:
             raise SignatureRefused("unknown_key", "unknown signing key id")

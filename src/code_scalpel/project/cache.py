@@ -1,0 +1,159 @@
+"""The on-disk cache of file summaries: one SQLite file per project root.
+
+Blobs are ``marshal`` data (builtin types only, so loading never runs code)
+with a BLAKE2 checksum each.  The cache is a convenience, never trusted: a
+foreign format version, an unreadable database or a checksum mismatch makes
+the whole file be discarded and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import marshal
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from code_scalpel.project.summary import FORMAT
+
+log = logging.getLogger(__name__)
+
+#: Changes with the summary layout and the interpreter (whose ast it reflects).
+VERSION = f"{FORMAT}:{sys.version_info[0]}.{sys.version_info[1]}:{marshal.version}"
+
+
+def checksum(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=16).digest()
+
+
+class CacheCorrupt(Exception):
+    pass
+
+
+class SummaryCache:
+    def __init__(self, directory: Path, root: Path) -> None:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+        self.path = directory / f"{key}.sqlite"
+        self.root = str(root)
+        self.discarded = False
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = self._connect()
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            root = db.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+            if row is None or row[0] != VERSION or root is None or root[0] != self.root:
+                raise CacheCorrupt("foreign version or root")
+            return db
+        except (sqlite3.DatabaseError, CacheCorrupt) as exc:
+            log.info("index cache %s discarded (%s); rebuilding", self.path, exc)
+            return self._recreate()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+            "digest BLOB, summary BLOB, checksum BLOB)"
+        )
+        # Call results of the whole project as of one snapshot of file digests (valid only for exactly it).
+        db.execute("CREATE TABLE IF NOT EXISTS results (rel TEXT PRIMARY KEY, blob BLOB, checksum BLOB)")
+        return db
+
+    def _recreate(self) -> sqlite3.Connection:
+        self.discarded = True
+        db = getattr(self, "db", None)
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+        db = self._connect()
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("version", VERSION), ("root", self.root)])
+        return db
+
+    def load(self) -> dict[str, tuple[int, int, bytes, dict[str, Any]]]:
+        """Every cached record: rel -> (size, mtime_ns, digest, summary); corrupt -> empty, file rebuilt."""
+        try:
+            rows = self.db.execute("SELECT rel, size, mtime_ns, digest, summary, checksum FROM files").fetchall()
+            out = {}
+            for rel, size, mtime, digest, blob, check in rows:
+                if checksum(blob) != check:
+                    raise CacheCorrupt(f"checksum mismatch for {rel}")
+                out[rel] = (size, mtime, digest, marshal.loads(blob))
+            return out
+        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+            log.warning("index cache %s is corrupt (%s); rebuilding", self.path, exc)
+            self.db = self._recreate()
+            return {}
+
+    def store(self, records: list[tuple[str, int, int, bytes, bytes]], removed: list[str]) -> None:
+        """Upsert ``(rel, size, mtime_ns, digest, marshalled summary)`` and drop removed files."""
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                [(rel, size, mtime, digest, blob, checksum(blob)) for rel, size, mtime, digest, blob in records],
+            )
+            self.db.executemany("DELETE FROM files WHERE rel = ?", [(r,) for r in removed])
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:  # a full disk must not fail the analysis
+            log.warning("could not write the index cache %s: %s", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+
+    def load_results(self, snapshot: str) -> dict[str, dict[str, Any]] | None:
+        """The call results stored for this exact snapshot of the project, or None."""
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'results_snapshot'").fetchone()
+            if row is None or row[0] != snapshot:
+                return None
+            out = {}
+            for rel, blob, check in self.db.execute("SELECT rel, blob, checksum FROM results"):
+                if checksum(blob) != check:
+                    raise CacheCorrupt(f"checksum mismatch for the results of {rel}")
+                out[rel] = marshal.loads(blob)
+            return out
+        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+            log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
+            return None
+
+    def store_results(self, snapshot: str, results: dict[str, dict[str, Any]], rels: set[str] | None) -> None:
+        """Record the results of ``rels`` (None: all) as those of ``snapshot``."""
+        try:
+            rows = [
+                (rel, blob, checksum(blob))
+                for rel in (results if rels is None else rels)
+                if rel in results
+                for blob in [marshal.dumps(results[rel])]
+            ]
+            self.db.execute("BEGIN")
+            if rels is None:
+                self.db.execute("DELETE FROM results")
+            else:
+                self.db.executemany("DELETE FROM results WHERE rel = ?", [(r,) for r in rels])
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('results_snapshot', ?)", (snapshot,))
+            self.db.execute("COMMIT")
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("could not write call results to %s: %s", self.path, exc)
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()

@@ -1,0 +1,102 @@
+"""Call edges of one file, computed by the resolver against the whole project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from code_scalpel.project.resolve import Resolver, display
+
+
+def render(expr: Any) -> str:
+    """Short source-like text of an encoded expression, for unresolved calls."""
+    tag = expr[0]
+    if tag == "n":
+        return expr[1]
+    if tag == "a":
+        return f"{render(expr[1])}.{expr[2]}"
+    if tag == "c":
+        return f"{render(expr[1])}(...)"
+    if tag == "x":
+        return f"{render(expr[1])}[{expr[2]!r}]" if expr[2] is not None else f"{render(expr[1])}[...]"
+    if tag == "f":
+        return display(expr[1]).rsplit(".", 1)[-1]
+    if tag == "S":
+        return "super()"
+    return "<expr>"
+
+
+def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
+    """Edges, external calls, unresolved calls and argument flows of one module."""
+    edges: dict[tuple[str, str], tuple[int, int]] = {}
+    external: dict[tuple[str, str], tuple[int, int]] = {}
+    unresolved: list[tuple[str, str, int, int]] = []
+    flows: dict[tuple[str, str], set] = {}
+    for q, scope in summary["scopes"].items():
+        if not scope["calls"]:
+            continue
+        caller = display(resolver.caller_of(q))
+        for line, col, call in scope["calls"]:
+            funcs = resolver.eval(call[1], q, None)
+            resolved = False
+            for f in funcs:
+                kind = f[0]
+                target = None
+                bound = False
+                if kind == "fn":
+                    target, bound = f[1], f[2]
+                elif kind == "cls":
+                    resolved = True  # a project class: its __init__, if any, is the callee
+                    init = [v for v in resolver.class_attr(f[1], "__init__", True) if v[0] == "fn"]
+                    if init:
+                        target, bound = init[0][1], True
+                elif kind == "inst":
+                    call_m = [v for v in resolver.class_attr(f[1], "__call__", True) if v[0] == "fn"]
+                    if call_m:
+                        target, bound = call_m[0][1], True
+                elif kind == "ext":
+                    key = (caller, f[1])
+                    if key not in external:
+                        external[key] = (line, col)
+                    resolved = True
+                    continue
+                if target is None:
+                    continue
+                resolved = True
+                key = (caller, display(target))
+                if key not in edges:
+                    edges[key] = (line, col)
+                _record_flows(resolver, flows, target, bound, call, q)
+            if resolved and call[1][0] == "a":
+                owner = resolver.self_class(q, call[1][1])
+                if owner is not None:
+                    for target in resolver.overrides(owner, call[1][2]):
+                        key = (caller, display(target))
+                        if key not in edges:
+                            edges[key] = (line, col)
+            if not resolved:
+                unresolved.append((caller, render(call[1]), line, col))
+    return {
+        "edges": edges,
+        "external": external,
+        "unresolved": unresolved,
+        "flows": sorted(flows),
+    }
+
+
+def _record_flows(
+    resolver: Resolver, flows: dict[tuple[str, str], set], target: str, bound: bool, call: tuple, q: str
+) -> None:
+    """Which parameters of ``target`` this call passes a non-literal to: what to recompute if it changes."""
+    scope = resolver.scopes.get(target)
+    if scope is None:
+        return
+    params = scope["params"]
+    offset = 1 if bound else 0
+    for i, arg in enumerate(call[2]):
+        if arg[0] == "*" or offset + i >= len(params):
+            break
+        if arg[0] not in ("u", "k"):
+            flows.setdefault((target, params[offset + i]), set())
+    for name, arg in call[3]:
+        if name is not None and arg[0] not in ("u", "k") and (name in params or name in scope["kwonly"]):
+            flows.setdefault((target, name), set())

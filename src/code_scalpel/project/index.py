@@ -1,0 +1,417 @@
+"""The project index: file summaries kept fresh incrementally, and the call graph derived from them.
+
+An unchanged file (same size and mtime, or same content hash) is never parsed
+again; a changed file is parsed alone and only its call edges are recomputed,
+unless what other modules can see of it (its interface) changed, in which case
+the edges of every file are recomputed from the summaries (no parsing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import logging
+import marshal
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from code_scalpel.errors import FileUnreadable
+from code_scalpel.project.cache import SummaryCache
+from code_scalpel.project.calls import file_calls
+from code_scalpel.project.resolve import Resolver
+from code_scalpel.project.summary import summarize
+from code_scalpel.project.walker import FileEntry, module_name, walk_python_files
+from code_scalpel.sandbox import decode_source
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, float | None, str | None], None]
+
+#: Below this many files to parse, a process pool costs more than it saves.
+POOL_THRESHOLD = 150
+
+
+def default_workers() -> int:
+    """Processes for a cold build.
+
+    Measured on the 2-core machine this was built on (bench/project_bench.py): a pool of 2 parsed the
+    standard library in about 4.0 s against 5.5 s in one process when the machine was otherwise idle, but
+    lost (8-14 s against 6-10 s) whenever anything else was running, as on a developer's machine where
+    the agent and the editor are.  So the pool is used only when there is more than one spare core.
+    """
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else min(cores, 8)
+
+
+def digest_of(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def parse_file(path: str, rel: str, max_bytes: int) -> tuple[str, int, int, bytes, bytes]:
+    """Read, hash and summarize one file; returns marshalled bytes (cheap to send between processes)."""
+    import gc
+
+    gc.disable()  # summaries are many small tuples: collecting while building them costs a lot
+    try:
+        return _parse_file(path, rel, max_bytes)
+    finally:
+        gc.enable()
+
+
+def _parse_file(
+    path: str, rel: str, max_bytes: int, keep: dict[str, Any] | None = None
+) -> tuple[str, int, int, bytes, bytes]:
+    """Like :func:`parse_file`; with ``keep``, also leaves the summary object there (no unmarshalling)."""
+    module, is_pkg = module_name(rel)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):  # swapped for a FIFO or device since the walk
+                return rel, 0, 0, b"", marshal.dumps(_error_summary(module, is_pkg, "not a regular file"))
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        summary = _error_summary(module, is_pkg, f"cannot read: {exc.strerror}")
+        return rel, 0, 0, b"", marshal.dumps(summary)
+    if len(data) > max_bytes:
+        summary = _error_summary(module, is_pkg, f"larger than max_file_bytes ({max_bytes})")
+    else:
+        try:
+            summary = summarize(decode_source(data, rel), module, is_pkg)
+        except FileUnreadable as exc:
+            summary = _error_summary(module, is_pkg, exc.message)
+    if keep is not None:
+        keep[rel] = summary
+    return rel, st.st_size, st.st_mtime_ns, digest_of(data), marshal.dumps(summary)
+
+
+def _parse_chunk(items: list[tuple[str, str]], max_bytes: int) -> list[tuple[str, int, int, bytes, bytes]]:
+    return [parse_file(path, rel, max_bytes) for path, rel in items]
+
+
+def _error_summary(module: str, is_pkg: bool, message: str) -> dict[str, Any]:
+    return {
+        "module": module,
+        "is_pkg": is_pkg,
+        "lines": 0,
+        "scopes": {},
+        "imports": [],
+        "main": None,
+        "error": {"message": message, "line": 0, "column": 0},
+    }
+
+
+class ProjectIndex:
+    """Everything known about one project root; thread-safe (one refresh at a time)."""
+
+    def __init__(self, root: Path, contains: Callable[[Path], bool], cache_dir: Path | None, workers: int = 0) -> None:
+        self.root = root
+        self.contains = contains
+        self.cache = SummaryCache(cache_dir, root) if cache_dir is not None else None
+        self.workers = workers if workers > 0 else default_workers()
+        self.lock = threading.RLock()
+        self.files: dict[str, tuple[int, int, bytes]] = {}  # rel -> (size, mtime_ns, digest)
+        self.summaries: dict[str, dict[str, Any]] = {}
+        self._fresh: dict[str, dict[str, Any]] = {}  # summaries parsed in this process, not yet adopted
+        self.truncated = False
+        self.resolver: Resolver | None = None
+        self.results: dict[str, dict[str, Any]] = {}
+        self.stale: set[str] = set()
+        self.full_recompute = True
+        self.results_checked = False
+        self.loaded = False
+        #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
+        self.generation = 0
+        self.derived: dict[str, tuple[int, Any]] = {}
+        #: (generation, files whose call results it recomputed, or None for all): lets views update in place.
+        self.change_log: list[tuple[int, set[str] | None]] = []
+        #: Counters tests and benchmarks read: how much work each refresh really did.
+        self.stats: dict[str, Any] = {"parsed": 0, "reused": 0, "last_parsed": [], "cache_hits": 0, "refreshes": 0}
+
+    # -- freshness ----------------------------------------------------------------------------
+    def refresh(
+        self, progress: Progress | None = None, max_files: int | None = None, max_bytes: int = 10 << 20
+    ) -> dict:
+        with self.lock, _no_gc():
+            return self._refresh(progress, max_files, max_bytes)
+
+    def _refresh(self, progress: Progress | None, max_files: int | None, max_bytes: int) -> dict:
+        self.stats["refreshes"] += 1
+        self._fresh.clear()
+        cached: dict[str, tuple[int, int, bytes, dict[str, Any]]] = {}
+        if not self.loaded:
+            self.loaded = True
+            if self.cache is not None:
+                cached = self.cache.load()
+        entries, self.truncated = walk_python_files(self.root, self.contains, max_files=max_files)
+        todo: list[FileEntry] = []
+        seen = set()
+        for entry in entries:
+            seen.add(entry.rel)
+            known = self.files.get(entry.rel)
+            if known is not None and known[0] == entry.size and known[1] == entry.mtime_ns:
+                continue
+            record = cached.get(entry.rel)
+            if record is not None and record[0] == entry.size and record[1] == entry.mtime_ns:
+                self.files[entry.rel] = record[:3]
+                self.summaries[entry.rel] = record[3]
+                self.stats["cache_hits"] += 1
+                continue
+            todo.append(entry)
+        removed = [rel for rel in self.files if rel not in seen]
+        parsed = self._parse(todo, progress, max_bytes)
+        changed: list[str] = []
+        records = []
+        for rel, size, mtime, digest, blob in parsed:
+            known = self.files.get(rel)
+            if known is None and rel in cached and cached[rel][2] == digest:
+                known = cached[rel][:3]
+            self.files[rel] = (size, mtime, digest)
+            records.append((rel, size, mtime, digest, blob))
+            if known is not None and known[2] == digest and rel in self.summaries:
+                continue  # touched, not changed
+            changed.append(rel)
+            fresh = self._fresh.pop(rel, None)
+            self._replace(rel, fresh if fresh is not None else marshal.loads(blob))
+        self._fresh.clear()
+        for rel in removed:
+            self.files.pop(rel, None)
+            self._replace(rel, None)
+        if self.cache is not None and (records or removed or (cached and len(cached) != len(self.files))):
+            stale_rows = [rel for rel in cached if rel not in self.files]
+            self.cache.store(records, removed + stale_rows)
+        self.stats["last_parsed"] = [p[0] for p in parsed]
+        self.stats["parsed"] += len(parsed)
+        self.stats["reused"] = len(entries) - len(parsed)
+        return {"files": len(entries), "parsed": len(parsed), "changed": len(changed), "removed": len(removed)}
+
+    def _parse(self, todo: list[FileEntry], progress: Progress | None, max_bytes: int) -> list[tuple]:
+        if not todo:
+            return []
+        total = len(todo)
+        out: list[tuple] = []
+        if self.workers > 1 and total >= POOL_THRESHOLD:
+            import multiprocessing
+
+            chunk = max(16, total // (self.workers * 8))
+            batches = [[(str(e.path), e.rel) for e in todo[i : i + chunk]] for i in range(0, total, chunk)]
+            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+            try:
+                for result in pool.map(_parse_chunk, batches, [max_bytes] * len(batches)):
+                    out.extend(result)
+                    if progress is not None:
+                        progress(len(out), total, f"parsed {len(out)}/{total} files")
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+            return out
+        for i, entry in enumerate(todo):
+            out.append(_parse_file(str(entry.path), entry.rel, max_bytes, self._fresh))
+            if progress is not None and (i % 50 == 49 or i + 1 == total):
+                progress(i + 1, total, f"parsed {i + 1}/{total} files")
+        return out
+
+    def _replace(self, rel: str, summary: dict[str, Any] | None) -> None:
+        old = self.summaries.get(rel)
+        if self.resolver is not None:
+            self.resolver.remove(rel)
+            if summary is not None:
+                self.resolver.summaries[rel] = summary
+                self.resolver.add(rel, summary)
+            else:
+                self.resolver.summaries.pop(rel, None)
+        if summary is None:
+            self.summaries.pop(rel, None)
+            self.results.pop(rel, None)
+        else:
+            self.summaries[rel] = summary
+        if self.full_recompute:
+            return
+        if old is None or summary is None or interface(old) != interface(summary):
+            self.full_recompute = True
+        else:
+            self.stale.add(rel)
+
+    # -- call graph ---------------------------------------------------------------------------
+    def call_results(self, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
+        """Per-file call edges, recomputed only where stale."""
+        with self.lock, _no_gc():
+            if self.full_recompute and self.cache is not None and not self.results_checked:
+                # A restart on an unchanged project: the stored results are exactly those of these files.
+                self.results_checked = True
+                stored = self.cache.load_results(self._snapshot())
+                if stored is not None and set(stored) == set(self.summaries):
+                    self.results = stored
+                    self.full_recompute = False
+                    self.stale = set()
+                    self.generation += 1
+                    self.change_log.append((self.generation, None))
+                    self.stats["results_from_cache"] = True
+                    return self.results
+            resolver = self.ensure_resolver()
+            changed: set[str] | None = set()
+            if self.full_recompute:
+                resolver.reset()
+                self.results = {}
+                self.stale = set(self.summaries)
+                self.full_recompute = False
+                self._compute(self.stale, progress)
+                changed = None
+            elif self.stale:
+                # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
+                # its answers about everything else; it forgets the changed files' scopes, and those of the
+                # functions these files pass values to (before and after the change).
+                stale = set(self.stale)
+                for rel in self.stale:
+                    old = self.results.get(rel)
+                    if old is not None:
+                        stale |= self._affected(set(old["flows"]))
+                resolver.forget(self._scopes_of(stale))
+                self._compute(stale, progress)
+                more = set()
+                for rel in self.stale:
+                    more |= self._affected(set(self.results[rel]["flows"])) if rel in self.results else set()
+                more -= stale
+                if more:
+                    resolver.forget(self._scopes_of(more))
+                    self._compute(more, None)
+                changed = stale | more
+            if self.stale:
+                self.generation += 1
+                self.change_log.append((self.generation, changed))
+                del self.change_log[:-64]
+                if self.cache is not None:
+                    self.cache.store_results(self._snapshot(), self.results, changed)
+            self.stale = set()
+            return self.results
+
+    def ensure_resolver(self) -> Resolver:
+        """The resolver over the current summaries (created on first need: cached results do not need it)."""
+        with self.lock:
+            if self.resolver is None:
+                self.resolver = Resolver(self.summaries)
+            return self.resolver
+
+    def _snapshot(self) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        for rel in sorted(self.files):
+            h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + self.files[rel][2])
+        return h.hexdigest()
+
+    def changed_since(self, generation: int) -> set[str] | None:
+        """Files whose call results changed after ``generation``; None when unknown or everything."""
+        entries = [rels for gen, rels in self.change_log if gen > generation]
+        if len(entries) != self.generation - generation or any(r is None for r in entries):
+            return None
+        return set().union(*entries) if entries else set()
+
+    def _scopes_of(self, rels: set[str]) -> set[str]:
+        return {q for rel in rels if rel in self.summaries for q in self.summaries[rel]["scopes"]}
+
+    def _compute(self, rels: set[str], progress: Progress | None) -> None:
+        assert self.resolver is not None
+        total = len(rels)
+        for i, rel in enumerate(sorted(rels)):
+            summary = self.summaries.get(rel)
+            if summary is None:
+                continue
+            self.results[rel] = file_calls(self.resolver, summary)
+            if progress is not None and (i % 100 == 99 or i + 1 == total):
+                progress(i + 1, total, f"resolved calls in {i + 1}/{total} files")
+
+    def _affected(self, changed: set[tuple[str, str]]) -> set[str]:
+        """Files whose call targets may depend on a parameter whose known values changed."""
+        assert self.resolver is not None
+        out = set()
+        for fq, param in changed:
+            rel = self.resolver.scope_rel.get(fq)
+            if rel is not None and rel not in out and param in _call_roots(self.summaries[rel], fq):
+                out.add(rel)
+        return out
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+
+_gc_lock = threading.Lock()
+#: Net new container objects since the last collection above which a build counts as big.
+_FREEZE_AFTER = 1_000_000
+_gc_depth = 0
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Summaries are millions of small acyclic tuples: the cyclic GC would rescan them over and over.
+
+    Collection is suspended while they are built.  After a big build the survivors are frozen out of
+    future scans (a full collection over millions of live tuples would stall a later call); freezing is
+    kept to big builds because it also pins whatever cyclic garbage other threads have pending.
+    """
+    global _gc_depth
+    with _gc_lock:
+        _gc_depth += 1
+        if _gc_depth == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                if gc.get_count()[0] > _FREEZE_AFTER:
+                    gc.freeze()
+                gc.enable()
+
+
+def _call_roots(summary: dict[str, Any], fq: str) -> set[str]:
+    """Names at the root of call targets in ``fq`` and the scopes nested in it."""
+    roots: set[str] = set()
+    prefix = fq + "."
+    for q, scope in summary["scopes"].items():
+        if q == fq or q.startswith(prefix):
+            for _, _, call in scope["calls"]:
+                expr = call[1]
+                while expr[0] in ("a", "x", "c"):
+                    expr = expr[1]
+                if expr[0] == "n":
+                    roots.add(expr[1])
+            for r in scope["ret"]:
+                if r[0] == "n":
+                    roots.add(r[1])
+    return roots
+
+
+def interface(summary: dict[str, Any]) -> bytes:
+    """A fingerprint of what other modules can observe of this one, blind to positions."""
+    parts = []
+    for q, scope in summary["scopes"].items():
+        parts.append(
+            (
+                q,
+                scope["k"],
+                tuple(scope["params"]),
+                tuple(scope["kwonly"]),
+                scope["mk"],
+                tuple(scope["star"]),
+                tuple(scope["bases"] and [_strip(b) for b in scope["bases"]]),
+                tuple((name, tuple((_strip(e), blk == 0) for _, e, blk in bs)) for name, bs in scope["b"].items()),
+                tuple(_strip(r) for r in scope["ret"]),
+                tuple(_strip(y) for y in scope["yld"]),
+                tuple((_strip(b), a, _strip(v)) for b, a, v in scope["attrs"]),
+            )
+        )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+def _strip(expr: Any) -> Any:
+    if not isinstance(expr, tuple):
+        return expr
+    if expr and expr[0] == "n":
+        return ("n", expr[1])
+    return tuple(_strip(e) for e in expr)

@@ -1,0 +1,859 @@
+"""Resolves names, attributes and calls across the modules of one project.
+
+An abstract interpreter over the summaries: an expression evaluates to a set
+of abstract values (a module, a function, a class, an instance of a class, a
+container of values, or an external dotted name).  It is flow-sensitive inside
+a scope (a later unconditional binding hides an earlier one), context-
+sensitive for return values (a call binds the callee's parameters to this
+call's arguments, so a decorator that returns its argument returns *this*
+function), and falls back to a project-wide parameter table fed by every
+resolved call site (so a function passed as an argument is known inside the
+callee).  Anything it cannot prove evaluates to the empty set: callers report
+it as unresolved rather than guess.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+EMPTY: frozenset = frozenset()
+BUILTINS = frozenset(dir(builtins))
+_MAX_CONTEXT_DEPTH = 3
+#: Deeper chains of evaluation than this give up (unknown) instead of exhausting the stack.
+_MAX_NESTING = 120
+_DEPTH = ("depth-limit",)
+_PASS_FIRST_ARG = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "functools.partial",
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.wraps",
+        "builtins.iter",
+        "builtins.reversed",
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.dict",
+        "copy.copy",
+        "typing.cast",
+    }
+)
+_ITERATE_FIRST_ARG = frozenset({"builtins.next"})
+_INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
+
+
+def display(q: str) -> str:
+    """The public name of a scope: duplicate definitions carry an internal ``~N`` suffix."""
+    if "~" not in q:
+        return q
+    return ".".join(part.split("~", 1)[0] for part in q.split("."))
+
+
+class Resolver:
+    def __init__(self, summaries: dict[str, dict[str, Any]]) -> None:
+        self.summaries = summaries
+        self.scopes: dict[str, dict[str, Any]] = {}
+        self.module_rel: dict[str, str] = {}
+        self.scope_rel: dict[str, str] = {}
+        #: callee name (last identifier of a call's target) -> rel -> [(scope, call)]: where to look for
+        #: the arguments a function receives.
+        self.call_sites: dict[str, dict[str, list[tuple[str, tuple]]]] = defaultdict(dict)
+        #: attribute -> rel -> [(scope, object expr, value expr)] of ``obj.attr = value`` outside ``self``.
+        self.attr_sites: dict[str, dict[str, list[tuple[str, tuple, tuple]]]] = defaultdict(dict)
+        #: imported name -> local aliases it is bound to (``from m import f as g``).
+        self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
+        for rel, summary in summaries.items():
+            self.add(rel, summary)
+        self.reset()
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def add(self, rel: str, summary: dict[str, Any]) -> None:
+        self.module_rel[summary["module"]] = rel
+        for imported, alias in summary.get("aliases", ()):
+            self.aliases[imported].setdefault(rel, set()).add(alias)
+        for q, scope in summary["scopes"].items():
+            self.scopes[q] = scope
+            self.scope_rel[q] = rel
+            for _, _, call in scope["calls"]:
+                name = _callee_name(call[1])
+                if name is not None:
+                    self.call_sites[name].setdefault(rel, []).append((q, call))
+            params = scope["params"]
+            for target, attr, value in scope["attrs"]:
+                # `module.attr = value` (monkey-patching a hook): a plain name or dotted name as the target.
+                if target[0] == "n" and not (scope.get("cls") and params and target[1] == params[0]):
+                    self.attr_sites[attr].setdefault(rel, []).append((q, target, value))
+
+    def remove(self, rel: str) -> None:
+        summary = self.summaries.get(rel)
+        if summary is None:
+            return
+        if self.module_rel.get(summary["module"]) == rel:
+            del self.module_rel[summary["module"]]
+        for q in summary["scopes"]:
+            if self.scope_rel.get(q) == rel:
+                del self.scopes[q]
+                del self.scope_rel[q]
+        for table in (self.call_sites, self.aliases, self.attr_sites):
+            for per_file in table.values():
+                per_file.pop(rel, None)
+
+    def reset(self) -> None:
+        """Forget memoized answers (after summaries or the parameter table changed)."""
+        #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
+        self._lookup: dict[str, dict[tuple, frozenset]] = {}
+        self._final: dict[tuple, frozenset] = {}
+        self._attr: dict[tuple, frozenset] = {}
+        self._mro: dict[str, tuple[list[str], bool]] = {}
+        self._returns: dict[str, frozenset] = {}
+        self._active: set[tuple] = set()
+        self._heads: set[Any] = set()  # cycle heads still being computed
+        #: Answers computed inside an open cycle: reused until it closes (no blow-up), never memoized.
+        self._prov: dict[Any, frozenset] = {}
+        self._hits = 0
+        self._subclasses: dict[str, set[str]] | None = None
+        self._incoming: dict[tuple[str, str], frozenset] = {}
+        self._inst_attrs: dict[str, dict[str, list[tuple[str, tuple]]]] = {}
+        self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
+
+    def _enter(self, key: Any) -> bool:
+        """Start computing ``key``; False (and the caller answers "unknown") when that would recurse."""
+        if key in self._active or len(self._active) > _MAX_NESTING:
+            # A cycle (or a chain too deep): the answer being built up the stack is incomplete until the
+            # frame that started it finishes, so nothing computed meanwhile may be memoized.
+            self._heads.add(key if key in self._active else _DEPTH)
+            self._hits += 1
+            return False
+        self._active.add(key)
+        return True
+
+    def _leave(self, key: Any, hits_before: int) -> bool:
+        """Finish ``key``; True when its value is complete (safe to memoize)."""
+        self._active.discard(key)
+        self._heads.discard(key)
+        if not self._active:
+            self._heads.discard(_DEPTH)
+        if not self._heads and self._prov:
+            self._prov = {}  # every cycle is closed: provisional answers are recomputed on demand
+        return self._hits == hits_before or not self._heads
+
+    def forget(self, scopes: set[str]) -> None:
+        """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
+        for q in scopes:
+            self._lookup.pop(q, None)
+            self._inst_attrs.pop(q, None)
+        self._incoming = {}
+        self._by_target = {}
+        self._active = set()
+        self._heads = set()
+        self._prov = {}
+
+    # -- scopes -------------------------------------------------------------------------------
+    def module_of(self, q: str) -> str:
+        scope = self.scopes[q]
+        while scope["p"] is not None:
+            scope = self.scopes[scope["p"]]
+        return scope["q"]
+
+    def caller_of(self, q: str) -> str:
+        """Class bodies run as part of the enclosing function or module."""
+        scope = self.scopes[q]
+        while scope["k"] == "class" and scope["p"] is not None:
+            scope = self.scopes[scope["p"]]
+        return scope["q"]
+
+    # -- names --------------------------------------------------------------------------------
+    def lookup(self, q: str, name: str, pos: tuple | None, blk: int, env: dict | None) -> frozenset:
+        scope = self.scopes.get(q)
+        if scope is None:
+            return EMPTY
+        if name in scope["glob"]:
+            return self.final(self.module_of(q), name)
+        kind = scope["k"]
+        bindings = scope["b"].get(name)
+        is_param = kind in ("function", "lambda") and _is_param(scope, name)
+        if not bindings and not is_param:
+            if name in scope["nonloc"] or kind != "module":
+                parent = scope["p"]
+                while parent is not None and self.scopes[parent]["k"] == "class":
+                    parent = self.scopes[parent]["p"]
+                return self.final(parent, name) if parent else EMPTY
+            return self._fallback(q, name)
+        key = (name, pos, blk)
+        memo = self._lookup.get(q)
+        if memo is None:
+            memo = self._lookup[q] = {}
+        if env is None and key in memo:
+            return memo[key]
+        guard = (q, key, id(env))
+        provisional = self._prov.get(guard)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(guard):
+            return EMPTY
+        try:
+            value = self._lookup_uncached(scope, q, name, pos, blk, env, bindings, is_param)
+        finally:
+            complete = self._leave(guard, h0)
+        if env is None and complete:
+            memo[key] = value
+        elif not complete:
+            self._prov[guard] = value
+        return value
+
+    def _lookup_uncached(
+        self,
+        scope: dict,
+        q: str,
+        name: str,
+        pos: tuple | None,
+        blk: int,
+        env: dict | None,
+        bindings: list,
+        is_param: bool,
+    ) -> frozenset:
+        kind = scope["k"]
+        exprs, initial = _reaching(scope, bindings or [], pos, blk)
+        if pos is not None and not exprs and not initial and bindings:
+            if kind == "module":
+                initial = True  # used before bound here: a star import or a builtin
+            else:
+                exprs = [b[1] for b in bindings]  # a loop carries the value round; be lenient
+        result: set = set()
+        for expr in exprs:
+            result |= self.eval(expr, q, env)
+        if initial:
+            if is_param:
+                result |= self.param_value(q, name, env)
+            elif kind == "module":
+                result |= self._fallback(q, name)
+            else:
+                parent = scope["p"]
+                while parent is not None and self.scopes[parent]["k"] == "class":
+                    parent = self.scopes[parent]["p"]
+                if parent is not None and kind == "class":
+                    result |= self.final(parent, name)
+        return frozenset(result)
+
+    def final(self, q: str, name: str) -> frozenset:
+        """The value of ``name`` in scope ``q`` as seen from a nested scope or another module."""
+        key = (q, name)
+        cached = self._final.get(key)
+        if cached is not None:
+            return cached
+        provisional = self._prov.get(key)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(key):
+            return EMPTY
+        try:
+            value = self.lookup(q, name, None, 0, None)
+        finally:
+            complete = self._leave(key, h0)
+        if complete:
+            self._final[key] = value
+        else:
+            self._prov[key] = value
+        return value
+
+    def _fallback(self, module_q: str, name: str) -> frozenset:
+        scope = self.scopes[module_q]
+        result: set = set()
+        for star in scope["star"]:
+            result |= self.star_attr(star, name)
+        if not result and name in BUILTINS:
+            result.add(("ext", f"builtins.{name}"))
+        return frozenset(result)
+
+    def star_attr(self, module: str, name: str) -> frozenset:
+        if module not in self.module_rel:
+            return EMPTY
+        scope = self.scopes.get(module)
+        if scope is None:
+            return EMPTY
+        if "__all__" in scope["b"]:
+            exported = {v[1] for v in _strings(self.final(module, "__all__"))}
+            if name not in exported:
+                return EMPTY
+        elif name.startswith("_"):
+            return EMPTY
+        return self.module_attr(module, name)
+
+    def module_attr(self, module: str, name: str) -> frozenset:
+        scope = self.scopes.get(module)
+        if scope is None:
+            return EMPTY
+        if name in scope["b"]:
+            value = self.final(module, name)
+            if value:
+                return value
+        for star in scope["star"]:
+            value = self.star_attr(star, name)
+            if value:
+                return value
+        sub = f"{module}.{name}"
+        if sub in self.module_rel:
+            return frozenset({("mod", sub)})
+        return EMPTY
+
+    def param_value(self, q: str, name: str, env: dict | None) -> frozenset:
+        if env is not None and name in env:
+            return env[name]
+        scope = self.scopes[q]
+        result = set(self.incoming(q, name))
+        default = scope["defaults"].get(name)
+        if default is not None:
+            result |= self.eval(default, scope["p"], None)
+        cls = scope.get("cls")
+        if cls and scope["params"] and scope["params"][0] == name and scope["mk"] != "static":
+            # Only the class itself: overrides in subclasses are added at call sites on self/cls
+            # (see calls.py), which keeps value sets small on deep hierarchies.
+            result.add(("cls" if scope["mk"] == "class" else "inst", cls))
+        return frozenset(result)
+
+    def incoming(self, fq: str, param: str) -> frozenset:
+        """Values passed for ``param`` at every call site that provably calls ``fq``."""
+        key = (fq, param)
+        cached = self._incoming.get(key)
+        if cached is not None:
+            return cached
+        guard = ("in", fq, param)
+        provisional = self._prov.get(guard)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(guard):
+            return EMPTY
+        try:
+            value = self._incoming_uncached(fq, param)
+        finally:
+            complete = self._leave(guard, h0)
+        if complete:
+            self._incoming[key] = value
+        else:
+            self._prov[guard] = value
+        return value
+
+    def _incoming_uncached(self, fq: str, param: str) -> frozenset:
+        scope = self.scopes[fq]
+        own = display(fq).rsplit(".", 1)[-1]
+        names = {own}
+        if own in ("__init__", "__call__") and scope.get("cls"):
+            names.add(display(scope["cls"]).rsplit(".", 1)[-1])
+        for name in list(names):
+            for per_file in self.aliases.get(name, {}).values():
+                names |= per_file
+        result: set = set()
+        for name in names:
+            for q, call, bound in self._sites_by_target(name).get(fq, ()):
+                arg = _argument_for(scope, bound, call, param)
+                if arg is not None and arg[0] not in ("u", "k"):
+                    result |= {v for v in self.eval(arg, q, None) if v[0] in _INTERESTING}
+        return frozenset(result)
+
+    def _sites_by_target(self, name: str) -> dict[str, list[tuple[str, tuple, bool]]]:
+        """Call sites whose target is spelled ``name``, grouped by the function they provably enter."""
+        cached = self._by_target.get(name)
+        if cached is not None:
+            return cached
+        self._by_target[name] = {}  # cycle guard: a site's target may depend on these very values
+        grouped: dict[str, list[tuple[str, tuple, bool]]] = defaultdict(list)
+        for sites in self.call_sites.get(name, {}).values():
+            for q, call in sites:
+                for target, bound in self.targets(self.eval(call[1], q, None)):
+                    grouped[target].append((q, call, bound))
+        self._by_target[name] = grouped
+        return grouped
+
+    def targets(self, funcs: frozenset) -> list[tuple[str, bool]]:
+        """The project functions a call on these values enters: (qname, whether self is bound)."""
+        out = []
+        for f in funcs:
+            kind = f[0]
+            if kind == "fn":
+                out.append((f[1], f[2]))
+            elif kind in ("cls", "inst"):
+                method = "__init__" if kind == "cls" else "__call__"
+                found = [v for v in self.class_attr(f[1], method, True) if v[0] == "fn"]
+                if found:
+                    out.append((found[0][1], True))
+        return out
+
+    # -- expressions --------------------------------------------------------------------------
+    def eval(self, expr: tuple, q: str, env: dict | None, depth: int = 0) -> frozenset:
+        tag = expr[0]
+        if tag == "n":
+            return self.lookup(q, expr[1], expr[2], expr[3], env)
+        if tag == "a":
+            result: set = set()
+            for base in self.eval(expr[1], q, env, depth):
+                result |= self.attr(base, expr[2])
+            return frozenset(result)
+        if tag == "c":
+            funcs = self.eval(expr[1], q, env, depth)
+            result = self.call_result(funcs, expr[2], expr[3], q, env, depth)
+            modelled = [f[1] for f in funcs if f[0] == "ext"]
+            if modelled and expr[2] and expr[2][0][0] != "*":
+                if len(expr) > 4 or any(m in _PASS_FIRST_ARG for m in modelled):
+                    # External decorators (lru_cache, wraps(...), app.route(...)) and a few builtins hand the
+                    # function back or call it: model them as returning their first argument.
+                    result |= self.eval(expr[2][0], q, env, depth)
+                if any(m in _ITERATE_FIRST_ARG for m in modelled):
+                    result |= self.iterate(self.eval(expr[2][0], q, env, depth))
+            return result
+        if tag == "f":
+            target = self.scopes.get(expr[1])
+            if target is None:
+                return EMPTY
+            return frozenset({("cls", expr[1])}) if target["k"] == "class" else frozenset({("fn", expr[1], False)})
+        if tag == "m":
+            return frozenset({("mod", expr[1]) if expr[1] in self.module_rel else ("ext", expr[1])})
+        if tag == "im":
+            if expr[1] in self.module_rel:
+                return self.module_attr(expr[1], expr[2])
+            return frozenset({("ext", f"{expr[1]}.{expr[2]}")})
+        if tag == "l":
+            return frozenset({("seq", tuple(self.eval(i, q, env, depth) for i in expr[1]))})
+        if tag == "h":
+            return frozenset({("hom", self.eval(expr[1], q, env, depth))})
+        if tag == "d":
+            return frozenset({("dict", tuple((k, self.eval(v, q, env, depth)) for k, v in expr[1]))})
+        if tag == "x":
+            return self.subscript(self.eval(expr[1], q, env, depth), expr[2])
+        if tag == "i":
+            return self.iterate(self.eval(expr[1], q, env, depth))
+        if tag == "o":
+            result = set()
+            for option in expr[1]:
+                result |= self.eval(option, q, env, depth)
+            return frozenset(result)
+        if tag == "k":
+            return frozenset({("str", expr[1])})
+        if tag == "S":
+            if expr[1] is not None:
+                return frozenset({("super", expr[1])})
+            return frozenset(("super", v[1]) for v in self.eval(expr[2], q, env, depth) if v[0] == "cls")
+        return EMPTY
+
+    def subscript(self, bases: frozenset, key: Any) -> frozenset:
+        result: set = set()
+        for base in bases:
+            kind = base[0]
+            if kind == "seq":
+                items = base[1]
+                if isinstance(key, int) and -len(items) <= key < len(items):
+                    result |= items[key]
+                else:
+                    for item in items:
+                        result |= item
+            elif kind == "hom":
+                result |= base[1]
+            elif kind == "dict":
+                matched = [v for k, v in base[1] if k == key] if key is not None else []
+                for value in matched or [v for _, v in base[1]]:
+                    result |= value
+        return frozenset(result)
+
+    def iterate(self, bases: frozenset) -> frozenset:
+        result: set = set()
+        for base in bases:
+            if base[0] == "seq":
+                for item in base[1]:
+                    result |= item
+            elif base[0] == "hom":
+                result |= base[1]
+        return frozenset(result)
+
+    def attr(self, base: tuple, name: str) -> frozenset:
+        key = (base, name)
+        cached = self._attr.get(key)
+        if cached is not None:
+            return cached
+        provisional = self._prov.get(key)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(key):
+            return EMPTY
+        try:
+            value = self._attr_uncached(base, name)
+        finally:
+            complete = self._leave(key, h0)
+        if complete:
+            self._attr[key] = value
+        else:
+            self._prov[key] = value
+        return value
+
+    def _attr_uncached(self, base: tuple, name: str) -> frozenset:
+        kind = base[0]
+        if kind == "mod":
+            return self.module_attr(base[1], name) | self._assigned_attr(base, name)
+        if kind == "ext":
+            return frozenset({("ext", f"{base[1]}.{name}")})
+        if kind in ("cls", "inst"):
+            return self.class_attr(base[1], name, instance=kind == "inst", receiver=base)
+        if kind == "super":
+            # super() in class B continues the MRO of self's class: B's own, or a subclass's (diamonds).
+            result: set = set()
+            for cls in (base[1], *sorted(self.subclasses_of(base[1]))):
+                mro, _ = self.mro(cls)
+                if base[1] in mro:
+                    result |= self._attr_in(mro[mro.index(base[1]) + 1 :], name, instance=True)
+            return frozenset(result)
+        return EMPTY
+
+    def _assigned_attr(self, base: tuple, name: str) -> frozenset:
+        """Values given to ``name`` by ``module.name = value`` anywhere, where ``module`` provably is ``base``."""
+        result: set = set()
+        for sites in self.attr_sites.get(name, {}).values():
+            for q, target, value in sites:
+                if base in self.eval(target, q, None):
+                    result |= self.eval(value, q, None)
+        return frozenset(result)
+
+    def class_attr(self, cls: str, name: str, instance: bool, receiver: tuple | None = None) -> frozenset:
+        mro, _ = self.mro(cls)
+        value = self._attr_in(mro, name, instance, receiver)
+        if value or not instance:
+            return value
+        result: set = set()
+        for c in mro:
+            for method_q, expr in self.instance_attrs(c).get(name, ()):
+                result |= self.eval(expr, method_q, None)
+        return frozenset(result)
+
+    def instance_attrs(self, cls: str) -> dict[str, list[tuple[str, tuple]]]:
+        """``self.attr = value`` assignments in the methods of ``cls``: attr -> [(method, value)]."""
+        cached = self._inst_attrs.get(cls)
+        if cached is None:
+            cached = {}
+            for method in self._methods(cls):
+                params = method["params"]
+                for base, attr, expr in method["attrs"]:
+                    if base[0] == "n" and params and base[1] == params[0]:
+                        cached.setdefault(attr, []).append((method["q"], expr))
+            self._inst_attrs[cls] = cached
+        return cached
+
+    def _methods(self, cls: str) -> Iterable[dict[str, Any]]:
+        scope = self.scopes.get(cls)
+        if scope is None:
+            return []
+        out = []
+        for bindings in scope["b"].values():
+            for _, expr, _ in bindings:
+                if expr[0] == "f" and expr[1] in self.scopes and self.scopes[expr[1]]["k"] == "function":
+                    out.append(self.scopes[expr[1]])
+        return out
+
+    def _attr_in(self, mro: list[str], name: str, instance: bool, receiver: tuple | None = None) -> frozenset:
+        for c in mro:
+            scope = self.scopes.get(c)
+            if scope is not None and name in scope["b"]:
+                result = set()
+                for value in self.final(c, name):
+                    if value[0] == "fn":
+                        target = self.scopes.get(value[1])
+                        mk = target.get("mk") if target else None
+                        if target is not None and target.get("cls") == c:
+                            bound = mk == "class" or (instance and mk != "static")
+                            if bound and receiver is not None:
+                                # The receiver is what self/cls is in this call (a subclass, say).
+                                who = ("cls", receiver[1]) if mk == "class" else receiver
+                                value = ("fn", value[1], True, who)
+                            else:
+                                value = ("fn", value[1], bound)
+                    result.add(value)
+                return frozenset(result)
+        return EMPTY
+
+    def mro(self, cls: str) -> tuple[list[str], bool]:
+        """The project classes of ``cls``'s MRO, and whether an external base may supply attributes too."""
+        cached = self._mro.get(cls)
+        if cached is not None:
+            return cached
+        self._mro[cls] = ([cls], True)  # cycle guard
+        scope = self.scopes.get(cls)
+        if scope is None:
+            return [cls], True
+        bases: list[list[str]] = []
+        external = False
+        for expr in scope["bases"]:
+            values = self.eval(expr, scope["p"], None)
+            classes = [v[1] for v in values if v[0] == "cls"]
+            if len(classes) != 1 or len(values) != 1:
+                external = True
+            for c in classes[:1]:
+                base_mro, base_ext = self.mro(c)
+                bases.append(base_mro)
+                external = external or base_ext
+        linear = _c3([cls], [*bases, [b[0] for b in bases]])
+        result = (linear, external)
+        self._mro[cls] = result
+        return result
+
+    def subclasses_of(self, cls: str) -> set[str]:
+        """Every project class that has ``cls`` in its MRO (transitively)."""
+        if self._subclasses is None:
+            self._subclasses = {}  # re-entry (an MRO below needs subclasses) sees none rather than recursing
+            below: dict[str, set[str]] = defaultdict(set)
+            for q, scope in self.scopes.items():
+                if scope["k"] == "class" and scope["bases"]:
+                    for c in self.mro(q)[0][1:]:
+                        below[c].add(q)
+            self._subclasses = below
+        return self._subclasses.get(cls, set())
+
+    def overrides(self, cls: str, name: str) -> list[str]:
+        """Methods named ``name`` defined by subclasses of ``cls``: where ``self.name()`` may dispatch."""
+        out = []
+        for sub in self.subclasses_of(cls):
+            scope = self.scopes.get(sub)
+            if scope is not None and name in scope["b"]:
+                out.extend(v[1] for v in self.final(sub, name) if v[0] == "fn")
+        return out
+
+    def self_class(self, q: str, expr: tuple) -> str | None:
+        """The class whose methods ``expr`` (a bare name) is ``self``/``cls`` of, if it is."""
+        if expr[0] != "n":
+            return None
+        scope = self.scopes.get(q)
+        while scope is not None and scope["k"] == "lambda":
+            scope = self.scopes.get(scope["p"])
+        if scope is None or not scope.get("cls") or scope["mk"] == "static" or not scope["params"]:
+            return None
+        if scope["params"][0] != expr[1] or expr[1] in scope["b"]:
+            return None
+        return scope["cls"]
+
+    # -- calls --------------------------------------------------------------------------------
+    def call_result(
+        self, funcs: frozenset, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
+    ) -> frozenset:
+        result: set = set()
+        for f in funcs:
+            kind = f[0]
+            if kind == "fn":
+                result |= self.returns(f[1], f[2], args, kwargs, q, env, depth, f[3] if len(f) > 3 else None)
+            elif kind == "cls":
+                result.add(("inst", f[1]))
+            elif kind == "inst":
+                for call in self.class_attr(f[1], "__call__", True, f):
+                    if call[0] == "fn":
+                        result |= self.returns(call[1], True, args, kwargs, q, env, depth, f)
+        return frozenset(result)
+
+    def returns(
+        self,
+        fq: str,
+        bound: bool,
+        args: tuple,
+        kwargs: tuple,
+        q: str,
+        env: dict | None,
+        depth: int,
+        receiver: tuple | None = None,
+    ) -> frozenset:
+        scope = self.scopes.get(fq)
+        if scope is None:
+            return EMPTY
+        if scope["yld"]:
+            cached = self._returns.get(fq)
+            if cached is not None:
+                return cached
+            key = ("ret", fq)
+            provisional = self._prov.get(key)
+            if provisional is not None:
+                return provisional
+            h0 = self._hits
+            if not self._enter(key):
+                return EMPTY
+            try:
+                out: set = set()
+                for y in scope["yld"]:
+                    out |= self.eval(y, fq, None)
+            finally:
+                complete = self._leave(key, h0)
+            value = frozenset({("hom", frozenset(out))})
+            if complete:
+                self._returns[fq] = value
+            else:
+                self._prov[key] = value
+            return value
+        # One level of call-site sensitivity: enough for decorators and factories, and bounded.
+        sensitive = env is None and _uses_params(scope)
+        if not sensitive:
+            cached = self._returns.get(fq)
+            if cached is not None:
+                return cached
+            key = ("ret", fq)
+            provisional = self._prov.get(key)
+            if provisional is not None:
+                return provisional
+            h0 = self._hits
+            if not self._enter(key):
+                return EMPTY
+            try:
+                out = set()
+                for r in scope["ret"]:
+                    out |= self.eval(r, fq, None)
+            finally:
+                complete = self._leave(key, h0)
+            value = frozenset(out)
+            if complete:
+                self._returns[fq] = value
+            else:
+                self._prov[key] = value
+            return value
+        key = ("ctx", fq, depth)
+        if key in self._active:
+            self._enter(key)  # records the cycle
+            return EMPTY
+        callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
+        if bound and receiver is not None and scope["params"]:
+            callee_env[scope["params"][0]] = frozenset({receiver})
+        h0 = self._hits
+        if not self._enter(key):
+            return EMPTY
+        try:
+            out = set()
+            for r in scope["ret"]:
+                out |= self.eval(r, fq, callee_env, depth + 1)
+        finally:
+            self._leave(key, h0)
+        return frozenset(out)
+
+    def bind_args(
+        self, scope: dict[str, Any], bound: bool, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
+    ) -> dict[str, frozenset]:
+        """The values this call passes to the callee's parameters (only those it provably passes)."""
+        params = scope["params"]
+        offset = 1 if bound else 0
+        out: dict[str, frozenset] = {}
+        for i, arg in enumerate(args):
+            if arg[0] == "*":
+                break
+            if offset + i < len(params):
+                out[params[offset + i]] = self.eval(arg, q, env, depth)
+        rest = _rest_args(scope, bound, args)
+        if rest is not None:
+            out[scope["vararg"]] = self.eval(rest, q, env, depth)
+        for name, arg in kwargs:
+            if name is not None and (name in params or name in scope["kwonly"]):
+                out[name] = self.eval(arg, q, env, depth)
+        return out
+
+
+def _callee_name(expr: tuple) -> str | None:
+    if expr[0] == "n":
+        return expr[1]
+    if expr[0] == "a":
+        return expr[2]
+    return None
+
+
+def _rest_args(scope: dict[str, Any], bound: bool, args: tuple) -> tuple | None:
+    """What ``*args`` receives at this call, as a literal tuple, when that is known."""
+    if scope["vararg"] is None:
+        return None
+    skip = len(scope["params"]) - (1 if bound else 0)
+    rest = args[max(skip, 0) :]
+    if not rest or any(a[0] == "*" for a in args):
+        return None
+    return ("l", rest)
+
+
+def _argument_for(scope: dict[str, Any], bound: bool, call: tuple, param: str) -> tuple | None:
+    if param == scope["vararg"]:
+        return _rest_args(scope, bound, call[2])
+    params = scope["params"]
+    offset = 1 if bound else 0
+    for i, arg in enumerate(call[2]):
+        if arg[0] == "*":
+            break
+        if offset + i < len(params) and params[offset + i] == param:
+            return arg
+    for name, arg in call[3]:
+        if name == param:
+            return arg
+        if name is None and arg[0] == "d":  # f(**{"param": value})
+            for key, value in arg[1]:
+                if key == param:
+                    return value
+    return None
+
+
+def _is_param(scope: dict[str, Any], name: str) -> bool:
+    return name in scope["params"] or name in scope["kwonly"] or name == scope["vararg"] or name == scope["kwarg"]
+
+
+def _reaching(scope: dict[str, Any], bindings: list, pos: tuple | None, blk: int) -> tuple[list[tuple], bool]:
+    """Binding expressions that may reach a use, and whether the scope's initial value may too."""
+    blocks = scope["blocks"]
+    use_path = blocks[blk] if pos is not None else ()
+    exprs = []
+    for bpos, expr, bblk in reversed(bindings):
+        if pos is not None and bpos > pos:
+            continue
+        exprs.append(expr)
+        path = blocks[bblk]
+        if use_path[: len(path)] == path:
+            return exprs, False
+    return exprs, True
+
+
+def _uses_params(scope: dict[str, Any]) -> bool:
+    cached = scope.get("_up")
+    if cached is None:
+        names = set(scope["params"]) | set(scope["kwonly"])
+        cached = bool(names) and any(_mentions(r, names) for r in scope["ret"])
+        scope["_up"] = cached
+    return cached
+
+
+def _mentions(expr: Any, names: set[str]) -> bool:
+    if not isinstance(expr, tuple) or not expr:
+        return False
+    tag = expr[0]
+    if tag == "n":
+        return expr[1] in names
+    if tag == "f":
+        return True  # a closure may capture the parameters
+    return any(_mentions(e, names) for e in expr[1:] if isinstance(e, tuple))
+
+
+def _strings(values: frozenset) -> Iterable[tuple]:
+    for v in values:
+        if v[0] == "str":
+            yield v
+        elif v[0] == "seq":
+            for item in v[1]:
+                yield from (x for x in item if x[0] == "str")
+
+
+def _c3(head: list[str], seqs: list[list[str]]) -> list[str]:
+    result = list(head)
+    seqs = [list(s) for s in seqs if s]
+    while seqs:
+        for seq in seqs:
+            candidate = seq[0]
+            if not any(candidate in s[1:] for s in seqs):
+                break
+        else:  # inconsistent hierarchy: fall back to depth-first order
+            for seq in seqs:
+                result.extend(c for c in seq if c not in result)
+            return result
+        result.append(candidate)
+        seqs = [[c for c in s if c != candidate] for s in seqs]
+        seqs = [s for s in seqs if s]
+    return result

@@ -1,0 +1,688 @@
+"""One pass over a module's AST that keeps only what project-wide questions need.
+
+The result (a "summary") is plain tuples, lists and dicts so it pickles fast
+for the process pool and the cache.  Expressions are encoded as small tuples
+that the resolver evaluates later, across files:
+
+* ``("n", name, (line, col), block)`` a name read at a position, in a block;
+* ``("a", base, attr)`` attribute access; ``("c", func, args, kwargs)`` a call;
+* ``("f", qname)`` a function, lambda or class defined here;
+* ``("m", module)`` / ``("im", module, name)`` what an import binds;
+* ``("l", items)`` a literal sequence, ``("h", item)`` a comprehension,
+  ``("d", ((key, value), ...))`` a dict literal, ``("x", base, key)`` a subscript,
+  ``("i", base)`` an element got by iteration, ``("o", options)`` one of several,
+  ``("S", class_qname, self_expr)`` ``super()``, ``("u",)`` anything else.
+
+Blocks model control flow just enough for precision: a binding only shadows
+an earlier one for a later use when its block encloses the use's block.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+#: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
+POS = 1 << 20
+FORMAT = 6  # bump when the summary layout changes: cached summaries of another format are discarded
+
+U: tuple = ("u",)
+_LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
+_ADDERS = frozenset({"append", "add", "insert", "extend", "appendleft"})
+_TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractmethod", "cached_property"}
+
+
+class _Scope:
+    __slots__ = ("blocks", "cx", "d", "star")
+
+    def __init__(self, d: dict[str, Any]) -> None:
+        self.d = d
+        self.cx = 1
+        self.blocks: dict[tuple, int] = {(): 0}
+        self.star: list[str] = []
+
+
+class Extractor:
+    def __init__(self, module: str, is_pkg: bool, occurrences: bool = False) -> None:
+        self.with_occ = occurrences
+        self.module = module
+        self.is_pkg = is_pkg
+        self.scopes: dict[str, dict[str, Any]] = {}
+        self.imports: list[tuple[int, str, str | None]] = []  # (line, module, imported name or None)
+        self.aliases: list[tuple[str, str]] = []  # (imported name, local alias) of `from m import a as b`
+        self.main_block: int | None = None
+        self.stack: list[_Scope] = []
+        self.block: tuple = ()
+        self.class_q: list[str | None] = [None]
+
+    # -- scopes -------------------------------------------------------------------------------
+    def _new_scope(self, q: str, kind: str, node: ast.AST | None, parent: str | None) -> _Scope:
+        if q in self.scopes:  # a redefinition (property setters, if/else variants): keep both
+            n = 2
+            while f"{q}~{n}" in self.scopes:
+                n += 1
+            q = f"{q}~{n}"
+        d: dict[str, Any] = {
+            "q": q,
+            "k": kind,
+            "p": parent,
+            "line": getattr(node, "lineno", 1),
+            "col": getattr(node, "col_offset", 0),
+            "end": getattr(node, "end_lineno", 1),
+            "params": [],
+            "kwonly": [],
+            "defaults": {},
+            "vararg": None,
+            "kwarg": None,
+            "mk": None,
+            "b": {},
+            "glob": [],
+            "nonloc": [],
+            "ret": [],
+            "yld": [],
+            "calls": [],
+            "occ": [],
+            "attrs": [],
+            "bases": [],
+            "blocks": [()],
+            "star": [],
+            "async": isinstance(node, ast.AsyncFunctionDef),
+            "cx": 1,
+        }
+        self.scopes[q] = d
+        return _Scope(d)
+
+    @property
+    def cur(self) -> _Scope:
+        return self.stack[-1]
+
+    def _blk(self) -> int:
+        s = self.cur
+        idx = s.blocks.get(self.block)
+        if idx is None:
+            idx = s.blocks[self.block] = len(s.blocks)
+            s.d["blocks"].append(self.block)
+        return idx
+
+    def bind(self, name: str, value: tuple, pos: tuple[int, int]) -> None:
+        self.cur.d["b"].setdefault(name, []).append((pos[0] * POS + pos[1], value, self._blk()))
+
+    def occ(self, kind: str, ident: str, line: int, col: int, base: tuple | None = None) -> None:
+        if not self.with_occ:
+            return
+        self.cur.d["occ"].append((kind, ident, line, col, base, self._blk()))
+
+    # -- entry --------------------------------------------------------------------------------
+    def run(self, tree: ast.Module, lines: int) -> dict[str, Any]:
+        scope = self._new_scope(self.module, "module", None, None)
+        scope.d["end"] = lines
+        self.stack.append(scope)
+        self.body(tree.body)
+        self._close(scope)
+        return {
+            "module": self.module,
+            "is_pkg": self.is_pkg,
+            "lines": lines,
+            "scopes": self.scopes,
+            "imports": self.imports,
+            "aliases": self.aliases,
+            "main": self.main_block,
+        }
+
+    def _close(self, scope: _Scope) -> None:
+        d = scope.d
+        d["cx"] = scope.cx
+        for key in _LISTS:
+            if not d[key]:
+                d[key] = ()  # the empty tuple is a singleton, also after marshal: free to keep
+        self.stack.pop()
+
+    # -- statements ---------------------------------------------------------------------------
+    def body(self, stmts: list[ast.stmt]) -> None:
+        for st in stmts:
+            self.stmt(st)
+
+    def in_block(self, tag: Any, stmts: list[ast.stmt]) -> None:
+        saved = self.block
+        self.block = (*saved, tag)
+        self.body(stmts)
+        self.block = saved
+
+    def stmt(self, node: ast.stmt) -> None:
+        handler = _STMT.get(type(node))
+        if handler is not None:
+            handler(self, node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.ev(child)
+                elif isinstance(child, ast.stmt):
+                    self.stmt(child)
+
+    def s_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        deco = [self.ev(d) for d in node.decorator_list]
+        args = node.args
+        defaults: dict[str, tuple] = {}
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        for name, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
+            defaults[name] = self.ev(default)
+        for a, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if default is not None:
+                defaults[a.arg] = self.ev(default)
+        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if a is not None and a.annotation is not None:
+                self.ev(a.annotation)
+        if node.returns is not None:
+            self.ev(node.returns)
+        parent = self.cur
+        q = f"{self._qprefix()}.{node.name}"
+        scope = self._new_scope(q, "function", node, parent.d["q"])
+        q = scope.d["q"]
+        d = scope.d
+        d["params"] = positional
+        d["kwonly"] = [a.arg for a in args.kwonlyargs]
+        d["defaults"] = defaults
+        d["vararg"] = args.vararg.arg if args.vararg else None
+        d["kwarg"] = args.kwarg.arg if args.kwarg else None
+        names = {_deco_name(x) for x in node.decorator_list}
+        d["mk"] = "static" if "staticmethod" in names else "class" if "classmethod" in names else None
+        d["cls"] = parent.d["q"] if parent.d["k"] == "class" else None
+        pos = (node.lineno, node.col_offset)
+        self.occ("definition", node.name, node.lineno, _name_col(node), ("f", q))
+        self.stack.append(scope)
+        self.class_q.append(None)
+        saved_block, self.block = self.block, ()
+        self.body(node.body)
+        self.block = saved_block
+        self.class_q.pop()
+        self._close(scope)
+        self.bind(node.name, self._decorate(("f", q), deco, node.decorator_list), pos)
+
+    def _decorate(self, value: tuple, deco: list[tuple], nodes: list[ast.expr]) -> tuple:
+        for expr, node in zip(reversed(deco), reversed(nodes), strict=True):
+            if _deco_name(node) in _TRANSPARENT_DECORATORS or _is_setter(node):
+                continue
+            value = ("c", expr, (value,), (), 1)  # 1: a decorator application
+            self.cur.d["calls"].append((node.lineno, node.col_offset, value))
+        return value
+
+    def s_class(self, node: ast.ClassDef) -> None:
+        deco = [self.ev(d) for d in node.decorator_list]
+        bases = [self.ev(b) for b in node.bases]
+        for kw in node.keywords:
+            self.ev(kw.value)
+        parent = self.cur
+        q = f"{self._qprefix()}.{node.name}"
+        scope = self._new_scope(q, "class", node, parent.d["q"])
+        q = scope.d["q"]
+        scope.d["bases"] = bases
+        self.occ("definition", node.name, node.lineno, _name_col(node), ("f", q))
+        self.stack.append(scope)
+        self.class_q.append(q)
+        saved_block, self.block = self.block, ()
+        self.body(node.body)
+        self.block = saved_block
+        self.class_q.pop()
+        self._close(scope)
+        self.bind(node.name, self._decorate(("f", q), deco, node.decorator_list), (node.lineno, node.col_offset))
+
+    def _qprefix(self) -> str:
+        return self.cur.d["q"]
+
+    def s_assign(self, node: ast.Assign) -> None:
+        value = self.ev(node.value)
+        pos = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        for target in node.targets:
+            self.target(target, value, pos)
+
+    def s_annassign(self, node: ast.AnnAssign) -> None:
+        self.ev(node.annotation)
+        if node.value is not None:
+            value = self.ev(node.value)
+            self.target(node.target, value, (node.end_lineno or node.lineno, node.end_col_offset or 0))
+        elif isinstance(node.target, ast.Name):
+            self.occ("write", node.target.id, node.target.lineno, node.target.col_offset)
+        else:
+            self.ev(node.target)
+
+    def s_augassign(self, node: ast.AugAssign) -> None:
+        self.ev(node.value)
+        t = node.target
+        if isinstance(t, ast.Name):
+            self.occ("write", t.id, t.lineno, t.col_offset)
+            self.bind(t.id, U, (node.end_lineno or node.lineno, node.end_col_offset or 0))
+        else:
+            self.ev(t)
+
+    def target(self, t: ast.expr, value: tuple, pos: tuple[int, int]) -> None:
+        if isinstance(t, ast.Name):
+            self.occ("write", t.id, t.lineno, t.col_offset)
+            self.bind(t.id, value, pos)
+        elif isinstance(t, ast.Tuple | ast.List):
+            items = value[1] if value[0] == "l" else None
+            plain = not any(isinstance(e, ast.Starred) for e in t.elts)
+            for i, e in enumerate(t.elts):
+                if isinstance(e, ast.Starred):
+                    self.target(e.value, U, pos)
+                elif plain and items is not None and len(items) == len(t.elts):
+                    self.target(e, items[i], pos)
+                else:
+                    self.target(e, ("x", value, i) if plain else ("i", value), pos)
+        elif isinstance(t, ast.Attribute):
+            base = self.ev(t.value)
+            self.occ("write", t.attr, t.end_lineno or t.lineno, (t.end_col_offset or 0) - len(t.attr), base)
+            self.cur.d["attrs"].append((base, t.attr, value))
+        elif isinstance(t, ast.Starred):
+            self.target(t.value, U, pos)
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            # `d[k] = v` adds to what `d` may hold without forgetting what it held.
+            self.ev(t)
+            s = t.slice
+            key = s.value if isinstance(s, ast.Constant) and isinstance(s.value, str | int) else None
+            self._mutate(t.value.id, ("d", ((key, value),)), pos, t)
+        else:
+            self.ev(t)
+
+    def _mutate(self, name: str, value: tuple, pos: tuple[int, int], node: ast.AST) -> None:
+        saved = self.block
+        self.block = (*saved, ("mut", id(node)))
+        self.bind(name, value, pos)
+        self.block = saved
+
+    def s_for(self, node: ast.For | ast.AsyncFor) -> None:
+        it = self.ev(node.iter)
+        self.cur.cx += 1
+        saved = self.block
+        self.block = (*saved, id(node))
+        self.target(node.target, ("i", it), (node.lineno, node.col_offset))
+        self.body(node.body)
+        self.block = saved
+        self.in_block(("else", id(node)), node.orelse)
+
+    def s_while(self, node: ast.While) -> None:
+        self.ev(node.test)
+        self.cur.cx += 1
+        self.in_block(id(node), node.body)
+        self.in_block(("else", id(node)), node.orelse)
+
+    def s_if(self, node: ast.If) -> None:
+        self.ev(node.test)
+        self.cur.cx += 1
+        if self.cur.d["k"] == "module" and _is_main_test(node.test):
+            self.main_block = node.lineno
+        self.in_block(id(node), node.body)
+        self.in_block(("else", id(node)), node.orelse)
+
+    def s_with(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            ctx = self.ev(item.context_expr)
+            if item.optional_vars is not None:
+                enter = ("c", ("a", ctx, "__aenter__" if isinstance(node, ast.AsyncWith) else "__enter__"), (), ())
+                self.target(item.optional_vars, enter, (node.lineno, node.col_offset))
+        self.body(node.body)
+
+    def s_try(self, node: ast.Try) -> None:
+        self.body(node.body)
+        for h in node.handlers:
+            self.cur.cx += 1
+            saved = self.block
+            self.block = (*saved, id(h))
+            if h.type is not None:
+                self.ev(h.type)
+            if h.name:
+                self.occ("write", h.name, h.lineno, h.col_offset)
+                self.bind(h.name, U, (h.lineno, h.col_offset))
+            self.body(h.body)
+            self.block = saved
+        self.in_block(("else", id(node)), node.orelse)
+        self.body(node.finalbody)
+
+    def s_match(self, node: Any) -> None:
+        self.ev(node.subject)
+        for case in node.cases:
+            self.cur.cx += 1
+            saved = self.block
+            self.block = (*saved, id(case))
+            for sub in ast.walk(case.pattern):
+                name = getattr(sub, "name", None) or getattr(sub, "rest", None)
+                if isinstance(name, str):
+                    self.bind(name, U, (case.pattern.lineno, case.pattern.col_offset))
+                if isinstance(sub, ast.MatchValue | ast.MatchClass):
+                    self.ev(sub.value if isinstance(sub, ast.MatchValue) else sub.cls)
+            if case.guard is not None:
+                self.ev(case.guard)
+            self.body(case.body)
+            self.block = saved
+
+    def s_return(self, node: ast.Return) -> None:
+        self.cur.d["ret"].append(self.ev(node.value) if node.value is not None else U)
+
+    def s_expr(self, node: ast.Expr) -> None:
+        self.ev(node.value)
+
+    def s_global(self, node: ast.Global) -> None:
+        self.cur.d["glob"].extend(node.names)
+
+    def s_nonlocal(self, node: ast.Nonlocal) -> None:
+        self.cur.d["nonloc"].extend(node.names)
+
+    def s_delete(self, node: ast.Delete) -> None:
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                self.occ("write", t.id, t.lineno, t.col_offset)
+            else:
+                self.ev(t)
+
+    def s_import(self, node: ast.Import) -> None:
+        pos = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        for alias in node.names:
+            self.imports.append((node.lineno, alias.name, None))
+            if alias.asname:
+                self.bind(alias.asname, ("m", alias.name), pos)
+                self.occ("import", alias.asname, node.lineno, node.col_offset, ("m", alias.name))
+            else:
+                top = alias.name.split(".")[0]
+                self.bind(top, ("m", top), pos)
+                self.occ("import", top, node.lineno, node.col_offset, ("m", top))
+
+    def s_importfrom(self, node: ast.ImportFrom) -> None:
+        mod = self.absolute(node.module, node.level)
+        if mod is None:
+            return
+        pos = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        for alias in node.names:
+            if alias.name == "*":
+                self.imports.append((node.lineno, mod, None))
+                self.cur.d["star"].append(mod)
+                continue
+            self.imports.append((node.lineno, mod, alias.name))
+            if alias.asname and alias.asname != alias.name:
+                self.aliases.append((alias.name, alias.asname))
+            name = alias.asname or alias.name
+            self.bind(name, ("im", mod, alias.name), pos)
+            # The imported name is the reference (an alias is only the local spelling).
+            self.occ("import", alias.name, node.lineno, node.col_offset, ("im", mod, alias.name))
+
+    def absolute(self, module: str | None, level: int) -> str | None:
+        if not level:
+            return module
+        parts = self.module.split(".")
+        if not self.is_pkg:
+            parts = parts[:-1]
+        if level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        if module:
+            base.append(module)
+        return ".".join(base) if base else None
+
+    # -- expressions --------------------------------------------------------------------------
+    def ev(self, node: ast.expr) -> tuple:
+        handler = _EXPR.get(type(node))
+        if handler is not None:
+            return handler(self, node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.ev(child)
+            elif isinstance(child, ast.comprehension):
+                self.e_comprehension(child)
+        return U
+
+    def e_name(self, node: ast.Name, kind: str = "read") -> tuple:
+        if isinstance(node.ctx, ast.Load):
+            self.occ(kind, node.id, node.lineno, node.col_offset)
+        else:
+            self.occ("write", node.id, node.lineno, node.col_offset)
+        return ("n", node.id, node.lineno * POS + node.col_offset, self._blk())
+
+    def e_attribute(self, node: ast.Attribute, kind: str = "attribute") -> tuple:
+        base = self.ev(node.value)
+        self.occ(kind, node.attr, node.end_lineno or node.lineno, (node.end_col_offset or 0) - len(node.attr), base)
+        return ("a", base, node.attr)
+
+    def e_call(self, node: ast.Call) -> tuple:
+        f = node.func
+        if isinstance(f, ast.Name):
+            func = self.e_name(f, "call")
+            if f.id == "super":
+                for a in node.args:
+                    self.ev(a)
+                value = self._super(node)
+                self.cur.d["calls"].append((node.lineno, node.col_offset, ("c", func, (), ())))
+                return value
+        elif isinstance(f, ast.Attribute):
+            func = self.e_attribute(f, "call")
+        else:
+            func = self.ev(f)
+        args = tuple(("*", self.ev(a.value)) if isinstance(a, ast.Starred) else self.ev(a) for a in node.args)
+        kwargs = tuple((k.arg, self.ev(k.value)) for k in node.keywords)
+        call = ("c", func, args, kwargs)
+        if (
+            func[0] == "a"
+            and func[2] in _ADDERS
+            and isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and args
+            and args[-1][0] != "*"
+        ):
+            item = ("i", args[-1]) if func[2] == "extend" else args[-1]
+            self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0), node)
+        self.cur.d["calls"].append((node.lineno, node.col_offset, call))
+        return call
+
+    def _super(self, node: ast.Call) -> tuple:
+        scope = self.cur.d
+        cls = scope.get("cls")
+        if node.args and isinstance(node.args[0], ast.Name):
+            return ("S", None, ("n", node.args[0].id, node.lineno * POS + node.col_offset, self._blk()))
+        if cls is None or not scope["params"]:
+            return U
+        return ("S", cls, None)
+
+    def e_lambda(self, node: ast.Lambda) -> tuple:
+        args = node.args
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        defaults = {}
+        for name, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
+            defaults[name] = self.ev(default)
+        q = f"{self._qprefix()}.<lambda@{node.lineno}:{node.col_offset}>"
+        scope = self._new_scope(q, "lambda", node, self.cur.d["q"])
+        scope.d["params"] = positional
+        scope.d["kwonly"] = [a.arg for a in args.kwonlyargs]
+        scope.d["defaults"] = defaults
+        scope.d["vararg"] = args.vararg.arg if args.vararg else None
+        scope.d["kwarg"] = args.kwarg.arg if args.kwarg else None
+        scope.d["cls"] = None
+        self.stack.append(scope)
+        saved, self.block = self.block, ()
+        scope.d["ret"].append(self.ev(node.body))
+        self.block = saved
+        self._close(scope)
+        return ("f", scope.d["q"])
+
+    def e_seq(self, node: ast.List | ast.Tuple | ast.Set) -> tuple:
+        items = []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                items.append(("i", self.ev(e.value)))
+            else:
+                items.append(self.ev(e))
+        return ("l", tuple(items))
+
+    def e_dict(self, node: ast.Dict) -> tuple:
+        pairs = []
+        for k, v in zip(node.keys, node.values, strict=True):
+            key = k.value if isinstance(k, ast.Constant) and isinstance(k.value, str | int) else None
+            if k is not None:
+                self.ev(k)
+            pairs.append((key, self.ev(v)))
+        return ("d", tuple(pairs))
+
+    def e_subscript(self, node: ast.Subscript) -> tuple:
+        base = self.ev(node.value)
+        s = node.slice
+        if isinstance(s, ast.Constant) and isinstance(s.value, str | int) and not isinstance(s.value, bool):
+            key: Any = s.value
+        else:
+            self.ev(s)
+            key = None
+        return ("x", base, key)
+
+    def e_comprehension(self, comp: ast.comprehension) -> None:
+        it = self.ev(comp.iter)
+        self.cur.cx += 1 + len(comp.ifs)
+        self.target(comp.target, ("i", it), (comp.target.lineno, 0))
+        for cond in comp.ifs:
+            self.ev(cond)
+
+    def e_comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> tuple:
+        for comp in node.generators:
+            self.e_comprehension(comp)
+        return ("h", self.ev(node.elt))
+
+    def e_dictcomp(self, node: ast.DictComp) -> tuple:
+        for comp in node.generators:
+            self.e_comprehension(comp)
+        self.ev(node.key)
+        return ("h", self.ev(node.value))
+
+    def e_ifexp(self, node: ast.IfExp) -> tuple:
+        self.ev(node.test)
+        self.cur.cx += 1
+        return ("o", (self.ev(node.body), self.ev(node.orelse)))
+
+    def e_boolop(self, node: ast.BoolOp) -> tuple:
+        self.cur.cx += len(node.values) - 1
+        return ("o", tuple(self.ev(v) for v in node.values))
+
+    def e_namedexpr(self, node: ast.NamedExpr) -> tuple:
+        value = self.ev(node.value)
+        self.occ("write", node.target.id, node.target.lineno, node.target.col_offset)
+        self.bind(node.target.id, value, (node.end_lineno or node.lineno, node.end_col_offset or 0))
+        return value
+
+    def e_await(self, node: ast.Await) -> tuple:
+        return self.ev(node.value)
+
+    def e_yield(self, node: ast.Yield) -> tuple:
+        self.cur.d["yld"].append(self.ev(node.value) if node.value is not None else U)
+        return U
+
+    def e_yieldfrom(self, node: ast.YieldFrom) -> tuple:
+        self.cur.d["yld"].append(("i", self.ev(node.value)))
+        return U
+
+    def e_starred(self, node: ast.Starred) -> tuple:
+        return ("i", self.ev(node.value))
+
+    def e_constant(self, node: ast.Constant) -> tuple:
+        # Strings are kept (short ones) because __all__ and dict keys need them.
+        v = node.value
+        return ("k", v) if isinstance(v, str) and len(v) <= 64 else U
+
+
+_STMT = {
+    ast.FunctionDef: Extractor.s_function,
+    ast.AsyncFunctionDef: Extractor.s_function,
+    ast.ClassDef: Extractor.s_class,
+    ast.Assign: Extractor.s_assign,
+    ast.AnnAssign: Extractor.s_annassign,
+    ast.AugAssign: Extractor.s_augassign,
+    ast.For: Extractor.s_for,
+    ast.AsyncFor: Extractor.s_for,
+    ast.While: Extractor.s_while,
+    ast.If: Extractor.s_if,
+    ast.With: Extractor.s_with,
+    ast.AsyncWith: Extractor.s_with,
+    ast.Try: Extractor.s_try,
+    ast.Return: Extractor.s_return,
+    ast.Expr: Extractor.s_expr,
+    ast.Global: Extractor.s_global,
+    ast.Nonlocal: Extractor.s_nonlocal,
+    ast.Delete: Extractor.s_delete,
+    ast.Import: Extractor.s_import,
+    ast.ImportFrom: Extractor.s_importfrom,
+    ast.Match: Extractor.s_match,
+}
+if hasattr(ast, "TryStar"):
+    _STMT[ast.TryStar] = Extractor.s_try
+
+_EXPR = {
+    ast.Name: Extractor.e_name,
+    ast.Attribute: Extractor.e_attribute,
+    ast.Call: Extractor.e_call,
+    ast.Lambda: Extractor.e_lambda,
+    ast.List: Extractor.e_seq,
+    ast.Tuple: Extractor.e_seq,
+    ast.Set: Extractor.e_seq,
+    ast.Dict: Extractor.e_dict,
+    ast.Subscript: Extractor.e_subscript,
+    ast.ListComp: Extractor.e_comp,
+    ast.SetComp: Extractor.e_comp,
+    ast.GeneratorExp: Extractor.e_comp,
+    ast.DictComp: Extractor.e_dictcomp,
+    ast.IfExp: Extractor.e_ifexp,
+    ast.BoolOp: Extractor.e_boolop,
+    ast.NamedExpr: Extractor.e_namedexpr,
+    ast.Await: Extractor.e_await,
+    ast.Yield: Extractor.e_yield,
+    ast.YieldFrom: Extractor.e_yieldfrom,
+    ast.Starred: Extractor.e_starred,
+    ast.Constant: Extractor.e_constant,
+}
+
+
+def _deco_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _is_setter(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in {"setter", "getter", "deleter"}
+
+
+def _name_col(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+    # The column of the name itself, so a reference points at `name`, not at `def`.
+    keyword = (
+        "class "
+        if isinstance(node, ast.ClassDef)
+        else "async def "
+        if isinstance(node, ast.AsyncFunctionDef)
+        else "def "
+    )
+    return node.col_offset + len(keyword)
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and consts)
+
+
+def summarize(source: str, module: str, is_pkg: bool, occurrences: bool = False) -> dict[str, Any]:
+    """The summary of one module's source; a syntax error gives a summary with ``error`` set."""
+    lines = source.count("\n") + (0 if source.endswith("\n") or not source else 1)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 0
+        col = getattr(exc, "offset", None) or 0
+        msg = getattr(exc, "msg", None) or str(exc)
+        return {
+            "module": module,
+            "is_pkg": is_pkg,
+            "lines": lines,
+            "scopes": {},
+            "imports": [],
+            "main": None,
+            "error": {"message": msg, "line": line, "column": col},
+        }
+    result = Extractor(module, is_pkg, occurrences).run(tree, lines)
+    result["error"] = None
+    return result

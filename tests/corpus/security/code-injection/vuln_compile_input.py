@@ -1,0 +1,3 @@
+# expect: code-injection@3
+source = input("snippet> ")
+program = compile(source, "<user>", "exec")

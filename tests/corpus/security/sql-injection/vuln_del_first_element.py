@@ -1,0 +1,15 @@
+# expect: sql-injection@15
+import sqlite3
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/del")
+def del_view():
+    values = ["safe", request.values.get("v", ""), "moresafe"]
+    del values[0]
+    bar = values[0]
+    conn = sqlite3.connect("a.db")
+    return str(conn.execute("SELECT * FROM t WHERE v = '" + bar + "'").fetchall())

@@ -1,0 +1,6 @@
+# expect: none
+import hashlib
+
+
+def etag(body):
+    return hashlib.sha256(body).hexdigest()

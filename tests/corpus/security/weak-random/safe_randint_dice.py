@@ -1,0 +1,6 @@
+# expect: none
+import random
+
+
+def roll_dice():
+    return random.randint(1, 6)

@@ -1,0 +1,7 @@
+# expect: none
+import random
+
+
+def pick_colors(n):
+    colors = ["red", "green", "blue", "black"]
+    return random.sample(colors, n)

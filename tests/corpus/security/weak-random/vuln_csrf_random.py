@@ -1,0 +1,7 @@
+# expect: weak-random@6
+from random import random
+
+
+def csrf_value():
+    csrf = str(random())
+    return csrf

@@ -1,0 +1,282 @@
+"""The index: incremental, persisted, safe with a bad cache, confined to the project root."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from code_scalpel.project import index as index_module
+from code_scalpel.project.cache import SummaryCache
+from code_scalpel.project.graph import call_graph_of
+from code_scalpel.project.index import ProjectIndex
+from code_scalpel.project.walker import walk_python_files
+from project_support import APP, build, edges, write_tree
+
+
+def _bump(path: Path, text: str) -> None:
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # mtime granularity must not hide it
+
+
+def test_unchanged_files_are_never_reparsed(tmp_path: Path) -> None:
+    index = build(tmp_path, APP)
+    assert sorted(index.stats["last_parsed"]) == sorted(APP)
+    before = edges(index)
+    assert index.refresh()["parsed"] == 0
+    assert index.stats["last_parsed"] == [] and edges(index) == before
+
+
+def test_one_changed_file_is_reparsed_alone_and_its_edges_replaced(tmp_path: Path) -> None:
+    index = build(tmp_path, APP)
+    assert ("app.other.run", "app.other.helper") in edges(index)
+    _bump(tmp_path / "app/other.py", "def helper():\n    pass\ndef run(thing):\n    pass\ndef new():\n    helper()\n")
+    stats = index.refresh()
+    assert index.stats["last_parsed"] == ["app/other.py"] and stats["changed"] == 1
+    got = edges(index)
+    assert ("app.other.run", "app.other.helper") not in got
+    assert ("app.other.new", "app.other.helper") in got
+    assert ("app.core.Engine.step", "app.util.helper") in got  # other files' edges untouched
+
+
+def test_body_only_change_recomputes_only_that_file(tmp_path: Path) -> None:
+    index = build(tmp_path, APP)
+    edges(index)
+    computed = []
+    original = index_module.file_calls
+
+    def spy(resolver, summary):
+        computed.append(summary["module"])
+        return original(resolver, summary)
+
+    index_module.file_calls = spy
+    try:
+        text = (
+            (tmp_path / "app/util.py").read_text().replace("        helper()\n", "        helper()\n        helper()\n")
+        )
+        _bump(tmp_path / "app/util.py", text)
+        index.refresh()
+        edges(index)
+    finally:
+        index_module.file_calls = original
+    assert computed == ["app.util"]
+
+
+def test_touched_but_identical_file_is_not_changed(tmp_path: Path) -> None:
+    index = build(tmp_path, APP)
+    path = tmp_path / "app/util.py"
+    _bump(path, path.read_text())
+    stats = index.refresh()
+    assert stats["parsed"] == 1 and stats["changed"] == 0
+
+
+def test_added_and_removed_files(tmp_path: Path) -> None:
+    index = build(tmp_path, APP)
+    (tmp_path / "app/other.py").unlink()
+    write_tree(tmp_path, {"app/extra.py": "from .util import helper\nhelper()\n"})
+    stats = index.refresh()
+    assert stats["removed"] == 1 and index.stats["last_parsed"] == ["app/extra.py"]
+    got = edges(index)
+    assert ("app.extra", "app.util.helper") in got
+    assert not any(a.startswith("app.other") for a, _ in got)
+
+
+def test_cache_persists_between_runs(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert second.stats["parsed"] == 0 and second.stats["cache_hits"] == len(APP)
+    assert edges(second) == expected
+
+
+def _corrupt_garbage(path: Path) -> None:
+    path.write_bytes(b"this is not a database" * 100)
+
+
+def _corrupt_blob(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("UPDATE files SET summary = X'00010203'")
+    db.commit()
+    db.close()
+
+
+def _foreign_version(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = 'other' WHERE key = 'version'")
+    db.commit()
+    db.close()
+
+
+def _other_root(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '/elsewhere' WHERE key = 'root'")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_corrupt_garbage, _corrupt_blob, _foreign_version, _other_root])
+def test_bad_cache_is_discarded_and_rebuilt(tmp_path: Path, damage) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    for extra in cache.glob("*-wal"):
+        extra.unlink()
+    (db_file,) = cache.glob("*.sqlite")
+    damage(db_file)
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert second.stats["cache_hits"] == 0 and second.stats["parsed"] == len(APP)
+    assert edges(second) == expected
+    third = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)  # and the rebuilt cache is good
+    third.refresh()
+    assert third.stats["cache_hits"] == len(APP)
+
+
+def test_cache_file_is_owner_only(tmp_path: Path) -> None:
+    cache = SummaryCache(tmp_path / "c", tmp_path)
+    assert cache.path.stat().st_mode & 0o077 == 0
+    assert (tmp_path / "c").stat().st_mode & 0o077 == 0
+
+
+def test_symlink_escaping_the_root_is_not_followed(tmp_path: Path) -> None:
+    outside = write_tree(tmp_path / "outside", {"secret.py": "def leaked():\n    pass\n", "pkg/x.py": "y = 1\n"})
+    root = write_tree(tmp_path / "root", {"main.py": "x = 1\n", "inner/ok.py": "z = 1\n"})
+    (root / "link.py").symlink_to(outside / "secret.py")
+    (root / "linkdir").symlink_to(outside / "pkg", target_is_directory=True)
+    (root / "inside_link.py").symlink_to(root / "main.py")
+    files, _ = walk_python_files(root, lambda p: p.is_relative_to(root))
+    assert [f.rel for f in files] == ["inner/ok.py", "inside_link.py", "main.py"]
+
+
+def test_gitignore_and_skipped_folders(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".gitignore": "generated/\n*_pb2.py\n!keep_pb2.py\n/top_only.py\n",
+            "main.py": "",
+            "top_only.py": "",
+            "sub/top_only.py": "",
+            "generated/a.py": "",
+            "x_pb2.py": "",
+            "keep_pb2.py": "",
+            ".venv/lib/site.py": "",
+            "node_modules/m.py": "",
+            "build/b.py": "",
+            "__pycache__/c.py": "",
+            ".git/hooks/h.py": "",
+            "sub/.gitignore": "local.py\n",
+            "sub/local.py": "",
+            "sub/kept.py": "",
+        },
+    )
+    files, _ = walk_python_files(root, lambda p: True)
+    assert [f.rel for f in files] == ["keep_pb2.py", "main.py", "sub/kept.py", "sub/top_only.py"]
+
+
+def test_max_files_truncates_and_says_so(tmp_path: Path) -> None:
+    index = ProjectIndex(write_tree(tmp_path, APP), lambda p: True, None, workers=1)
+    index.refresh(max_files=2)
+    assert index.truncated and len(index.summaries) == 2
+
+
+def test_process_pool_gives_the_same_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {**APP, **{f"gen/m{i}.py": f"from app.util import helper\ndef f{i}():\n    helper()\n" for i in range(30)}}
+    serial = edges(build(tmp_path / "a", files, workers=1))
+    monkeypatch.setattr(index_module, "POOL_THRESHOLD", 4)
+    pooled_index = build(tmp_path / "b", files, workers=2)
+    assert len(pooled_index.stats["last_parsed"]) == len(files)
+    assert edges(pooled_index) == serial
+
+
+def test_syntax_errors_and_undecodable_files_are_reported_not_fatal(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"ok.py": "def f():\n    pass\nf()\n", "bad.py": "def (:\n"})
+    (root / "bin.py").write_bytes(b"\x00\x01\x02")
+    index = build(root)
+    assert index.summaries["bad.py"]["error"]["line"] == 1
+    assert "binary" in index.summaries["bin.py"]["error"]["message"]
+    assert ("ok", "ok.f") in edges(index)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "body_only"),
+    [
+        ("run(a)\n", "run(b)\n", True),  # what the higher-order function in another file calls changes
+        ("run(a)\n", "pass\n", True),
+        ("pass\n", "run(b)\n", True),
+        ("run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
+    ],
+)
+def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str, body_only: bool) -> None:
+    files = {
+        "g.py": "def run(cb):\n    cb()\n",
+        "f.py": "from g import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    " + before,
+        "h.py": "from g import run\nfrom f import a\nrun(a)\n",
+    }
+    index = build(tmp_path / "p", files)
+    call_graph_of(index)
+    _bump(tmp_path / "p/f.py", files["f.py"].replace(before, after))
+    index.refresh()
+    assert index.stats["last_parsed"] == ["f.py"] and index.full_recompute != body_only
+    fresh = build(tmp_path / "p")
+    assert edges(index) == edges(fresh)
+    updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
+    assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
+    assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
+
+
+def test_restart_reuses_stored_call_results_and_stays_correct(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert edges(second) == expected and second.stats.get("results_from_cache")
+    assert second.resolver is None  # the graph came from the cache: nothing was resolved
+    _bump(project / "app/other.py", "def helper():\n    pass\ndef run(thing):\n    helper()\n    helper()\n")
+    second.refresh()
+    assert edges(second) == edges(
+        build(tmp_path / "fresh", {**APP, "app/other.py": (project / "app/other.py").read_text()})
+    )
+    second.close()
+    third = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)  # results stored for the new snapshot
+    third.refresh()
+    assert edges(third) == edges(second) and third.stats.get("results_from_cache")
+
+
+def test_stored_results_of_another_snapshot_are_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    build(project, APP, cache=cache).close()
+    _bump(project / "app/other.py", "def helper():\n    pass\n")
+    index = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    index.refresh()
+    got = edges(index)
+    assert not index.stats.get("results_from_cache")
+    assert not any(a.startswith("app.other.run") for a, _ in got)
+
+
+def test_corrupt_stored_results_are_recomputed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    first = build(project, APP, cache=cache)
+    expected = edges(first)
+    first.close()
+    (db_file,) = cache.glob("*.sqlite")
+    db = sqlite3.connect(db_file)
+    db.execute("UPDATE results SET blob = X'00010203'")
+    db.commit()
+    db.close()
+    second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    second.refresh()
+    assert edges(second) == expected and not second.stats.get("results_from_cache")
