@@ -253,3 +253,26 @@ async def test_real_analysis_tools_follow_the_tier(tmp_path: Path, vendor: Any, 
         if tier is None:
             assert big.structured_content["error"]["limit"] == "max_file_bytes"
             assert big.structured_content["error"]["lifted_by"] == "pro"
+
+
+@pytest.mark.parametrize("tier", [None, "pro"])
+async def test_real_references_cut_by_the_tier_name_who_lifts_it(tmp_path: Path, vendor: Any, tier: str | None) -> None:
+    cap = load_tiers().get("community").limits.max_references
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "lib.py").write_text("def target():\n    return 1\n")
+    # One reference per line, spread over files: more than community's max_references, fewer than pro's.
+    for n in range(3):
+        calls = "".join(f"    target()  # {n}-{i}\n" for i in range(cap // 2))
+        (proj / f"use{n}.py").write_text(f"from lib import target\n\n\ndef use():\n{calls}")
+    lic = write_license(tmp_path / "license.jwt", vendor.issue(tier=tier)) if tier else None
+    args = [*server_args(proj, vendor, lic), "--data-dir", str(tmp_path / "d")]
+    async with mcp_session("stdio", args, env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")}) as session:
+        result = await session.call_tool("get_symbol_references", {"symbol_name": "target", "limit": 10})
+        refs = result.structured_content
+    assert not result.is_error, refs
+    assert refs["tier"] == (tier or "community")
+    if tier is None:
+        assert (refs["total"], refs["limited_by"], refs["lifted_by"]) == (cap, "max_references", "pro")
+    else:
+        assert refs["total"] > cap and "limited_by" not in refs and "lifted_by" not in refs

@@ -198,8 +198,13 @@ def test_decorate_names_the_tier_that_lifts_a_cut(harness: Any) -> None:
     # a result whose own argument cut it (not a tier limit) gets the tier but no lifted_by
     own = policy.decorate({"truncated": True, "limit": {"max_symbols_arg": 3}})
     assert own == {"truncated": True, "limit": {"max_symbols_arg": 3}, "tier": "community"}
-    # the issue-2a style: limit as {name: value}
+    # the analysis style: limit as {name: value}
     assert policy.decorate({"truncated": True, "limit": {"max_symbols": 5000}})["lifted_by"] == "pro"
+    # the project style: limit is the page size, limited_by names the limit
+    paged = policy.decorate({"truncated": True, "limit": 50, "limited_by": "max_files_per_crawl"})
+    assert paged["lifted_by"] == "pro"
+    assert "lifted_by" not in policy.decorate({"truncated": True, "limit": 50, "next_cursor": "50"})  # just a page
+    assert "lifted_by" not in policy.decorate({"truncated": True, "limited_by": "max_nodes"})  # the caller's own cap
 
 
 @pytest.mark.parametrize(

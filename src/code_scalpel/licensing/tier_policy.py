@@ -87,7 +87,7 @@ class TierPolicy:
         """Add the tier to a tool result and, when a limit cut it, the tier that lifts that limit.
 
         A tool that truncates says ``truncated: true`` and names the limit in
-        ``limit`` — a ToolLimits field name, or a ``{name: value}`` object; this
+        ``limited_by`` or ``limit`` — a ToolLimits field name, or a ``{name: value}`` object; this
         adds ``lifted_by`` (a tier, or ``null`` when no tier allows more) beside
         them.  Limits that are not tier limits (a tool's own argument) get none.
         """
@@ -100,8 +100,11 @@ class TierPolicy:
             return result
         if not result.get("truncated") or "lifted_by" in result:
             return result
-        named = result.get("limit")
-        names = [named] if isinstance(named, str) else list(named) if isinstance(named, dict | list) else []
+        # Tools name the limit that cut them as ``limited_by: <name>`` or ``limit: <name> | {name: value}``.
+        names: list[Any] = []
+        for key in ("limited_by", "limit"):
+            named = result.get(key)
+            names += [named] if isinstance(named, str) else list(named) if isinstance(named, dict | list) else []
         limits = self.manager.current().policy.limits.as_dict()
         known = [n for n in names if isinstance(n, str) and n in limits]
         if known:
