@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from code_scalpel.errors import InvalidArgument, ParseFailure, TooLarge
+from code_scalpel.project.walker import walk_python_files
 from code_scalpel.scanning.findings import SEVERITY_ORDER, sort_key
 from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
-from code_scalpel.scanning.project import Project, python_files
+from code_scalpel.scanning.project import Project
 
 
 def parse_error(path: str, exc: SyntaxError) -> dict[str, Any]:
@@ -156,12 +157,9 @@ def scan_project(
     if not 1 <= max_depth <= 50:
         raise InvalidArgument(f"max_depth must be between 1 and 50, got {max_depth}")
     base = Path(root)
-    files = []
-    for path in python_files(base, contains):
-        if len(files) >= max_files:
-            break
-        files.append(path)
-    truncated = len(files) >= max_files
+    within = contains or (lambda real: real == base.resolve() or real.is_relative_to(base.resolve()))
+    entries, truncated = walk_python_files(base, within, max_files=max_files)
+    files = [entry.path for entry in entries]
     project = Project(
         base, files, read=lambda p: _read_text(p, max_file_bytes), max_depth=max_depth, extra_sources=extra_sources
     )

@@ -11,63 +11,15 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from code_scalpel.errors import ParseFailure
+from code_scalpel.project.walker import module_name
 from code_scalpel.scanning.module import ModuleScan
 from code_scalpel.scanning.patterns import HINT, PatternRules
 from code_scalpel.scanning.summaries import Summary
-
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "env",
-        "node_modules",
-        "__pycache__",
-        ".tox",
-        ".nox",
-        "build",
-        "dist",
-        "site-packages",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".eggs",
-    }
-)
-
-
-def python_files(root: Path, contains: Callable[[Path], bool] | None = None) -> Iterator[Path]:
-    """``*.py`` files under ``root``, sorted, without following symlinks out of it."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                path = Path(dirpath) / name
-                if path.is_symlink():
-                    real = path.resolve()
-                    if contains is not None and not contains(real):
-                        continue
-                yield path
-
-
-def module_name(root: Path, path: Path) -> tuple[str, bool]:
-    rel = path.relative_to(root)
-    parts = list(rel.parts)
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    is_package = parts[-1] == "__init__.py"
-    parts[-1] = parts[-1][:-3]
-    if is_package:
-        parts = parts[:-1]
-    return ".".join(parts), is_package
 
 
 @contextlib.contextmanager
@@ -104,7 +56,7 @@ class Project:
         self.modules: dict[str, tuple[Path, bool]] = {}
         self.paths: dict[Path, str] = {}
         for path in files:
-            name, is_package = module_name(root, path)
+            name, is_package = module_name(path.relative_to(root).as_posix())
             self.modules.setdefault(name, (path, is_package))
             self.paths[path.resolve()] = name
         self.scans: dict[str, tuple[ModuleScan, str] | None] = {}

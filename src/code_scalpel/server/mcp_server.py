@@ -143,6 +143,13 @@ def build_server(runtime: Runtime) -> Server[Any]:
 
         tool_ctx.progress = progress
 
+        def refuse(error: ScalpelError) -> types.CallToolResult:
+            result = _error_result(error, tool_ctx.stamp)
+            if runtime.decorate_result is not None and result.structured_content is not None:
+                # A refusal by a limit (too_large) names the tier that lifts it, like a cut result.
+                result.structured_content = runtime.decorate_result(result.structured_content)
+            return result
+
         try:
             if runtime.call_guard is not None:
                 result = await runtime.call_guard.run(
@@ -152,19 +159,15 @@ def build_server(runtime: Runtime) -> Server[Any]:
                 result = await anyio.to_thread.run_sync(spec.run, args, tool_ctx, abandon_on_cancel=True)
         except ScalpelError as exc:
             log.info("tool %s refused: %s", spec.name, exc.code)
-            error = _error_result(exc, tool_ctx.stamp)
-            if runtime.decorate_result is not None and error.structured_content is not None:
-                # A refusal by a limit (too_large) names the tier that lifts it, like a cut result.
-                error.structured_content = runtime.decorate_result(error.structured_content)
-            return error
+            return refuse(exc)
         except anyio.get_cancelled_exc_class():
             tool_ctx.cancelled.set()  # the abandoned worker stops at its next progress check
             raise
         except RecursionError:
-            return _error_result(ScalpelError("the code is nested too deeply to analyze"), tool_ctx.stamp)
+            return refuse(ScalpelError("the code is nested too deeply to analyze"))
         except Exception:
             log.exception("tool %s failed unexpectedly", spec.name)
-            return _error_result(ScalpelError("internal error; the server log has the details"), tool_ctx.stamp)
+            return refuse(ScalpelError("internal error; the server log has the details"))
         result = {**result, **tool_ctx.stamp}
         if runtime.decorate_result is not None:
             result = runtime.decorate_result(result)
