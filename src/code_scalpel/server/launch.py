@@ -12,7 +12,6 @@ import logging
 import ssl
 import sys
 
-from code_scalpel.auth.setup import check_startup
 from code_scalpel.config import ServerConfig, build_config
 from code_scalpel.datadir import resolve_data_dir
 from code_scalpel.errors import InvalidArgument
@@ -48,8 +47,6 @@ def check_binding(config: ServerConfig) -> None:
 
 
 def build_runtime(config: ServerConfig) -> Runtime:
-    from code_scalpel.auth.scope_policy import ScopePolicy
-    from code_scalpel.auth.setup import enabled_methods
     from code_scalpel.licensing.setup import install_licensing
     from code_scalpel.server.call_guard import CallGuard
     from code_scalpel.tools.registry import all_tools
@@ -67,8 +64,13 @@ def build_runtime(config: ServerConfig) -> Runtime:
         from code_scalpel.audit.log import AuditLog
 
         runtime.audit_log = AuditLog(config.audit_log)
-    if config.transport != "stdio" and enabled_methods(config):
-        runtime.policies.append(ScopePolicy())
+    if config.transport != "stdio":
+        # Imported for HTTP only: stdio needs no credentials, and start-up time is a feature.
+        from code_scalpel.auth.scope_policy import ScopePolicy
+        from code_scalpel.auth.setup import enabled_methods
+
+        if enabled_methods(config):
+            runtime.policies.append(ScopePolicy())
     install_licensing(runtime, config)
     # Concurrency per principal follows the tier in force at each call (a license change applies at once).
     limits = runtime.limits_provider
@@ -81,7 +83,10 @@ def launch(args: argparse.Namespace) -> int:
         config = build_config(args)
         configure_logging(config.effective_log_level, config.log_format)
         check_binding(config)
-        check_startup(config)
+        if config.transport != "stdio":
+            from code_scalpel.auth.setup import check_startup
+
+            check_startup(config)
         if bool(config.ssl_cert) != bool(config.ssl_key):
             raise InvalidArgument("--ssl-cert and --ssl-key go together; pass both or neither")
         runtime = build_runtime(config)
