@@ -35,7 +35,6 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
 from auth_helpers import (
     TOKEN_READ,
     AuthorizationServer,
@@ -48,6 +47,7 @@ from auth_helpers import (
     write,
     write_token_file,
 )
+from bench_license import license_flags
 
 INIT = {
     "jsonrpc": "2.0", "id": 0, "method": "initialize",
@@ -67,7 +67,8 @@ def server(root: Path, name: str, *extra: str, scheme: str = "http", verify: obj
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "code_scalpel", "mcp", "--transport", "streamable-http", "--port", str(port),
-         "--root", str(root), "--data-dir", str(root / "data"), "--log-level", "ERROR", *extra],
+         "--root", str(root), "--data-dir", str(root / "data"), "--log-level", "ERROR",
+         *license_flags(root / "license"), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"{scheme}://127.0.0.1:{port}"

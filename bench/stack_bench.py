@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 
+from bench_license import throughput_license
+
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -39,6 +41,7 @@ def serve(mode: str, data_dir: str) -> None:
     from code_scalpel.server.launch import build_runtime
     from code_scalpel.server.mcp_server import build_server
 
+    license_file, public_key = throughput_license(Path(data_dir) / "lic")
     config = ServerConfig(
         transport="streamable-http",
         data_dir=data_dir,
@@ -48,6 +51,8 @@ def serve(mode: str, data_dir: str) -> None:
         allow_ip=["127.0.0.0/8"],
         rate_limits={"default": "10000000/minute", "anonymous": "10000000/minute"},
         auth=None if mode == "bare" else "apikey",
+        license_file=str(license_file),
+        license_public_key=str(public_key),
     )
     runtime = build_runtime(config)
     auth = build_auth(config, runtime.data_dir) if mode == "full" else None
