@@ -237,6 +237,8 @@ class Resolver:
                 initial = True  # used before bound here: a star import or a builtin
             else:
                 exprs = [b[1] for b in bindings]  # a loop carries the value round; be lenient
+        if len(exprs) == 1 and not initial:  # the common case: no set to build
+            return self.eval(exprs[0], q, env)
         result: set = set()
         for expr in exprs:
             result |= self.eval(expr, q, env)
@@ -404,8 +406,12 @@ class Resolver:
         if tag == "n":
             return self.lookup(q, expr[1], expr[2], expr[3], env)
         if tag == "a":
+            bases = self.eval(expr[1], q, env, depth)
+            if len(bases) == 1:
+                for base in bases:
+                    return self.attr(base, expr[2])
             result: set = set()
-            for base in self.eval(expr[1], q, env, depth):
+            for base in bases:
                 result |= self.attr(base, expr[2])
             return frozenset(result)
         if tag == "c":
