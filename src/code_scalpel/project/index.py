@@ -38,15 +38,15 @@ POOL_THRESHOLD = 150
 
 
 def default_workers() -> int:
-    """Processes for a cold build.
+    """Processes for a cold build: one per core (up to 8), the pool being used only for big builds.
 
-    Measured on the 2-core machine this was built on (bench/project_bench.py): a pool of 2 parsed the
-    standard library in about 4.0 s against 5.5 s in one process when the machine was otherwise idle, but
-    lost (8-14 s against 6-10 s) whenever anything else was running, as on a developer's machine where
-    the agent and the editor are.  So the pool is used only when there is more than one spare core.
+    Measured with bench/project_bench.py on the 2-core machine this was built on, shared with other
+    jobs (load average 2-3): a pool of 2 built the standard library's map and call graph in 8.2-8.8 s
+    against 10.5-12.9 s in one process (3 runs).  An earlier measurement had seen it lose under heavier
+    load; ``CODE_SCALPEL_INDEX_WORKERS=1`` turns it off.
     """
     cores = os.cpu_count() or 1
-    return 1 if cores <= 2 else min(cores, 8)
+    return min(cores, 8)
 
 
 def digest_of(data: bytes) -> bytes:

@@ -190,8 +190,17 @@ class Resolver:
         memo = self._lookup.get(q)
         if memo is None:
             memo = self._lookup[q] = {}
-        if env is None and key in memo:
-            return memo[key]
+        sig = None
+        if env is None:
+            value = memo.get(key)
+            if value is not None:
+                return value
+            # Uses reached by the same bindings have the same value (every use of a parameter, say).
+            sig = (name, _reach_sig(scope, bindings, pos, blk))
+            value = memo.get(sig)
+            if value is not None:
+                memo[key] = value
+                return value
         guard = (q, key, id(env))
         provisional = self._prov.get(guard)
         if provisional is not None:
@@ -205,6 +214,7 @@ class Resolver:
             complete = self._leave(guard, h0)
         if env is None and complete:
             memo[key] = value
+            memo[sig] = value
         elif not complete:
             self._prov[guard] = value
         return value
@@ -227,6 +237,8 @@ class Resolver:
                 initial = True  # used before bound here: a star import or a builtin
             else:
                 exprs = [b[1] for b in bindings]  # a loop carries the value round; be lenient
+        if len(exprs) == 1 and not initial:  # the common case: no set to build
+            return self.eval(exprs[0], q, env)
         result: set = set()
         for expr in exprs:
             result |= self.eval(expr, q, env)
@@ -394,8 +406,12 @@ class Resolver:
         if tag == "n":
             return self.lookup(q, expr[1], expr[2], expr[3], env)
         if tag == "a":
+            bases = self.eval(expr[1], q, env, depth)
+            if len(bases) == 1:
+                for base in bases:
+                    return self.attr(base, expr[2])
             result: set = set()
-            for base in self.eval(expr[1], q, env, depth):
+            for base in bases:
                 result |= self.attr(base, expr[2])
             return frozenset(result)
         if tag == "c":
@@ -810,6 +826,25 @@ def _reaching(scope: dict[str, Any], bindings: list, pos: tuple | None, blk: int
         if use_path[: len(path)] == path:
             return exprs, False
     return exprs, True
+
+
+def _reach_sig(scope: dict[str, Any], bindings: list | None, pos: int | None, blk: int) -> tuple:
+    """Which bindings reach a use (indices, then -1 when the initial value does too): as :func:`_reaching`."""
+    if not bindings:
+        return (-1,)
+    blocks = scope["blocks"]
+    use_path = blocks[blk] if pos is not None else ()
+    out = []
+    for i in range(len(bindings) - 1, -1, -1):
+        bpos, _, bblk = bindings[i]
+        if pos is not None and bpos > pos:
+            continue
+        out.append(i)
+        path = blocks[bblk]
+        if use_path[: len(path)] == path:
+            return tuple(out)
+    out.append(-1)
+    return tuple(out)
 
 
 def _uses_params(scope: dict[str, Any]) -> bool:

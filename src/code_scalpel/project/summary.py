@@ -33,13 +33,16 @@ _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractm
 
 
 class _Scope:
-    __slots__ = ("blocks", "cx", "d", "star")
+    __slots__ = ("blocks", "cx", "d", "last_block", "last_idx", "star")
 
     def __init__(self, d: dict[str, Any]) -> None:
         self.d = d
         self.cx = 1
         self.blocks: dict[tuple, int] = {(): 0}
         self.star: list[str] = []
+        # The index of the block last asked for: block paths are nested tuples, whose hash is not cached.
+        self.last_block: tuple | None = None
+        self.last_idx = 0
 
 
 class Extractor:
@@ -93,15 +96,20 @@ class Extractor:
         return _Scope(d)
 
     @property
-    def cur(self) -> _Scope:
+    def cur(self) -> _Scope:  # not on the hottest paths, which read self.stack[-1]
         return self.stack[-1]
 
     def _blk(self) -> int:
-        s = self.cur
-        idx = s.blocks.get(self.block)
+        s = self.stack[-1]
+        block = self.block
+        if s.last_block is block:
+            return s.last_idx
+        idx = s.blocks.get(block)
         if idx is None:
-            idx = s.blocks[self.block] = len(s.blocks)
-            s.d["blocks"].append(self.block)
+            idx = s.blocks[block] = len(s.blocks)
+            s.d["blocks"].append(block)
+        s.last_block = block
+        s.last_idx = idx
         return idx
 
     def bind(self, name: str, value: tuple, pos: tuple[int, int]) -> None:
@@ -360,6 +368,20 @@ class Extractor:
     def s_expr(self, node: ast.Expr) -> None:
         self.ev(node.value)
 
+    def s_nothing(self, node: ast.stmt) -> None:
+        pass
+
+    def s_raise(self, node: ast.Raise) -> None:
+        if node.exc is not None:
+            self.ev(node.exc)
+        if node.cause is not None:
+            self.ev(node.cause)
+
+    def s_assert(self, node: ast.Assert) -> None:
+        self.ev(node.test)
+        if node.msg is not None:
+            self.ev(node.msg)
+
     def s_global(self, node: ast.Global) -> None:
         self.cur.d["glob"].extend(node.names)
 
@@ -429,15 +451,18 @@ class Extractor:
         return U
 
     def e_name(self, node: ast.Name, kind: str = "read") -> tuple:
-        if isinstance(node.ctx, ast.Load):
-            self.occ(kind, node.id, node.lineno, node.col_offset)
-        else:
-            self.occ("write", node.id, node.lineno, node.col_offset)
+        if self.with_occ:
+            if isinstance(node.ctx, ast.Load):
+                self.occ(kind, node.id, node.lineno, node.col_offset)
+            else:
+                self.occ("write", node.id, node.lineno, node.col_offset)
         return ("n", node.id, node.lineno * POS + node.col_offset, self._blk())
 
     def e_attribute(self, node: ast.Attribute, kind: str = "attribute") -> tuple:
-        base = self.ev(node.value)
-        self.occ(kind, node.attr, node.end_lineno or node.lineno, (node.end_col_offset or 0) - len(node.attr), base)
+        value = node.value
+        base = _EXPR.get(type(value), Extractor.ev)(self, value)
+        if self.with_occ:
+            self.occ(kind, node.attr, node.end_lineno or node.lineno, (node.end_col_offset or 0) - len(node.attr), base)
         return ("a", base, node.attr)
 
     def e_call(self, node: ast.Call) -> tuple:
@@ -454,8 +479,9 @@ class Extractor:
             func = self.e_attribute(f, "call")
         else:
             func = self.ev(f)
-        args = tuple(("*", self.ev(a.value)) if isinstance(a, ast.Starred) else self.ev(a) for a in node.args)
-        kwargs = tuple((k.arg, self.ev(k.value)) for k in node.keywords)
+        ev = self.ev
+        args = tuple([("*", ev(a.value)) if type(a) is ast.Starred else ev(a) for a in node.args])
+        kwargs = tuple([(k.arg, ev(k.value)) for k in node.keywords]) if node.keywords else ()
         call = ("c", func, args, kwargs)
         if (
             func[0] == "a"
@@ -467,7 +493,7 @@ class Extractor:
         ):
             item = ("i", args[-1]) if func[2] == "extend" else args[-1]
             self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0), node)
-        self.cur.d["calls"].append((node.lineno, node.col_offset, call))
+        self.stack[-1].d["calls"].append((node.lineno, node.col_offset, call))
         return call
 
     def _super(self, node: ast.Call) -> tuple:
@@ -575,6 +601,33 @@ class Extractor:
     def e_starred(self, node: ast.Starred) -> tuple:
         return ("i", self.ev(node.value))
 
+    # Common nodes with nothing to model, visited without ast.iter_child_nodes' generic walk.
+    def e_binop(self, node: ast.BinOp) -> tuple:
+        self.ev(node.left)
+        self.ev(node.right)
+        return U
+
+    def e_compare(self, node: ast.Compare) -> tuple:
+        self.ev(node.left)
+        for c in node.comparators:
+            self.ev(c)
+        return U
+
+    def e_unaryop(self, node: ast.UnaryOp) -> tuple:
+        self.ev(node.operand)
+        return U
+
+    def e_joinedstr(self, node: ast.JoinedStr) -> tuple:
+        for v in node.values:
+            self.ev(v)
+        return U
+
+    def e_formatted(self, node: ast.FormattedValue) -> tuple:
+        self.ev(node.value)
+        if node.format_spec is not None:
+            self.ev(node.format_spec)
+        return U
+
     def e_constant(self, node: ast.Constant) -> tuple:
         # Strings are kept (short ones) because __all__ and dict keys need them.
         v = node.value
@@ -603,6 +656,11 @@ _STMT = {
     ast.Import: Extractor.s_import,
     ast.ImportFrom: Extractor.s_importfrom,
     ast.Match: Extractor.s_match,
+    ast.Pass: Extractor.s_nothing,
+    ast.Break: Extractor.s_nothing,
+    ast.Continue: Extractor.s_nothing,
+    ast.Raise: Extractor.s_raise,
+    ast.Assert: Extractor.s_assert,
 }
 if hasattr(ast, "TryStar"):
     _STMT[ast.TryStar] = Extractor.s_try
@@ -629,6 +687,11 @@ _EXPR = {
     ast.YieldFrom: Extractor.e_yieldfrom,
     ast.Starred: Extractor.e_starred,
     ast.Constant: Extractor.e_constant,
+    ast.BinOp: Extractor.e_binop,
+    ast.Compare: Extractor.e_compare,
+    ast.UnaryOp: Extractor.e_unaryop,
+    ast.JoinedStr: Extractor.e_joinedstr,
+    ast.FormattedValue: Extractor.e_formatted,
 }
 
 
