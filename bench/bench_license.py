@@ -30,5 +30,8 @@ def throughput_license(folder: Path) -> tuple[Path, Path]:
 
 
 def license_flags(folder: Path) -> list[str]:
+    """Server flags: the license, and a config lifting the per-address limit of anonymous callers too."""
     license_file, public = throughput_license(folder)
-    return ["--license-file", str(license_file), "--license-public-key", str(public)]
+    config = folder / "bench.toml"
+    config.write_text(f'[rate_limits]\ndefault = "{UNLIMITED}"\nanonymous = "{UNLIMITED}"\n')
+    return ["--license-file", str(license_file), "--license-public-key", str(public), "--config", str(config)]
