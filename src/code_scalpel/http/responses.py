@@ -29,14 +29,10 @@ async def send_error(
     code: int = INVALID_REQUEST,
     headers: Iterable[tuple[str, str]] = (),
 ) -> None:
-    body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}).encode()
-    raw_headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body})
+    """A refusal with no request id; ``headers`` as text pairs."""
+    await send_jsonrpc_error(
+        send, status, code, message, headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    )
 
 
 def state_of(scope: Scope) -> dict[str, Any]:
@@ -45,6 +41,12 @@ def state_of(scope: Scope) -> dict[str, Any]:
     if not isinstance(state, dict):
         state = scope["state"] = {}
     return state
+
+
+def client_ip(scope: Scope) -> str:
+    """The client address every layer reports: the resolved one (behind trusted proxies), else the peer."""
+    client = scope.get("client")
+    return str(state_of(scope).get("client_ip") or (client[0] if client else "unknown"))
 
 
 def header(scope: Scope, name: bytes) -> str | None:

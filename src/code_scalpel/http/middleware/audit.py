@@ -25,7 +25,7 @@ from code_scalpel.audit.log import AuditLog
 from code_scalpel.audit.redact import clean, digest_arguments
 from code_scalpel.auth.principal import principal_of
 from code_scalpel.http import jsonrpc_peek
-from code_scalpel.http.responses import ASGIApp, Message, Receive, Scope, Send, header, state_of
+from code_scalpel.http.responses import ASGIApp, Message, Receive, Scope, Send, client_ip, header, state_of
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class AuditMiddleware:
         decision, reason = auth_outcome(status, state, www_auth)
         base: dict[str, Any] = {
             "request_id": state.get("request_id"),
-            "client_ip": clean(state.get("client_ip") or (scope.get("client") or ("unknown",))[0], 64),
+            "client_ip": clean(client_ip(scope), 64),
             "principal": (
                 {"method": principal.method, "id": clean(principal.key_id or principal.subject, 128)}
                 if principal is not None

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from code_scalpel.auth.authenticators import AuthChain, AuthFailure
 from code_scalpel.auth.principal import Principal
+from code_scalpel.http.responses import client_ip
 
 #: Paths served without credentials: liveness and the OAuth discovery document.
 DEFAULT_EXEMPT = ("/healthz", "/.well-known/oauth-protected-resource")
@@ -36,14 +37,6 @@ def session_user(principal: Principal) -> AuthenticatedUser:
             claims={"iss": principal.extra.get("iss") or principal.method},
         )
     )
-
-
-def client_address(scope: Scope) -> str:
-    state = scope.get("state") or {}
-    if state.get("client_ip"):
-        return str(state["client_ip"])
-    client = scope.get("client")
-    return client[0] if client else "unknown"
 
 
 async def send_auth_error(send: Send, status: int, body: dict[str, Any], challenge: str | None) -> None:
@@ -77,7 +70,7 @@ class AuthenticationMiddleware:
         try:
             principal = await self.chain.authenticate(scope)
         except AuthFailure as failure:
-            self.chain.failures.record(client_address(scope), failure, scope.get("path", ""))
+            self.chain.failures.record(client_ip(scope), failure, scope.get("path", ""))
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return

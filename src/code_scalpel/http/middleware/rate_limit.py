@@ -39,7 +39,7 @@ from limits.storage import storage_from_string
 
 from code_scalpel.auth.principal import Principal, principal_of
 from code_scalpel.http import jsonrpc_peek
-from code_scalpel.http.responses import ASGIApp, Message, Receive, Scope, Send, send_jsonrpc_error, state_of
+from code_scalpel.http.responses import ASGIApp, Message, Receive, Scope, Send, client_ip, send_jsonrpc_error, state_of
 
 log = logging.getLogger(__name__)
 
@@ -282,12 +282,6 @@ async def _unavailable(send: Send, rid: Any) -> None:
     )
 
 
-def _client(scope: Scope) -> str:
-    state = state_of(scope)
-    client = scope.get("client")
-    return str(state.get("client_ip") or (client[0] if client else "unknown"))
-
-
 def identity(principal: Principal | None, client_ip: str) -> tuple[str, tuple[str, ...]]:
     """The limiter key: (policy name, key parts).  The credential itself is never part of it."""
     if principal is None or principal.method == "anonymous":
@@ -309,7 +303,7 @@ class RateLimitMiddleware:
         limiter = self.limiter
         state = state_of(scope)
         principal = principal_of(scope)
-        policy, key = identity(principal, _client(scope))
+        policy, key = identity(principal, client_ip(scope))
         item = limiter.anonymous if policy == "address" else limiter.default
         if principal is not None and principal.rate_limit and policy == "principal":
             item = _cached_limit(principal.rate_limit) or item
@@ -361,7 +355,7 @@ class AuthFailureThrottle:
             return
         limiter = self.limiter
         item = limiter.auth_failures
-        key = (_client(scope),)
+        key = (client_ip(scope),)
         state = state_of(scope)
         try:
             current = await limiter.peek("auth-failures", item, key)
