@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from code_scalpel.project.resolve import Resolver, display
+from code_scalpel.project.resolve import Resolver, display, ordered
 
 
 def render(expr: Any) -> str:
@@ -38,41 +38,29 @@ def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
         for line, col, call in scope["calls"]:
             funcs = resolver.eval(call[1], q, None)
             resolved = False
-            for f in funcs:
+            for f in ordered(funcs):
                 kind = f[0]
-                target = None
-                bound = False
+                targets: list[tuple[str, bool]] = []
                 if kind == "fn":
-                    target, bound = f[1], f[2]
+                    targets = [(f[1], f[2])]
                 elif kind == "cls":
                     resolved = True  # a project class: its __init__, if any, is the callee
-                    init = [v for v in resolver.class_attr(f[1], "__init__", True) if v[0] == "fn"]
-                    if init:
-                        target, bound = init[0][1], True
+                    targets = [(t, True) for t in resolver.special_method(f, "__init__")]
                 elif kind == "inst":
-                    call_m = [v for v in resolver.class_attr(f[1], "__call__", True) if v[0] == "fn"]
-                    if call_m:
-                        target, bound = call_m[0][1], True
+                    targets = [(t, True) for t in resolver.special_method(f, "__call__")]
                 elif kind == "ext":
-                    key = (caller, f[1])
-                    if key not in external:
-                        external[key] = (line, col)
+                    external.setdefault((caller, f[1]), (line, col))
                     resolved = True
                     continue
-                if target is None:
-                    continue
-                resolved = True
-                key = (caller, display(target))
-                if key not in edges:
-                    edges[key] = (line, col)
-                _record_flows(resolver, flows, target, bound, call, q)
+                for target, bound in targets:
+                    resolved = True
+                    edges.setdefault((caller, display(target)), (line, col))
+                    _record_flows(resolver, flows, target, bound, call, q)
             if resolved and call[1][0] == "a":
                 owner = resolver.self_class(q, call[1][1])
                 if owner is not None:
                     for target in resolver.overrides(owner, call[1][2]):
-                        key = (caller, display(target))
-                        if key not in edges:
-                            edges[key] = (line, col)
+                        edges.setdefault((caller, display(target)), (line, col))
             if not resolved:
                 unresolved.append((caller, render(call[1]), line, col))
     return {

@@ -47,6 +47,7 @@ _PASS_FIRST_ARG = frozenset(
 )
 _ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
+_CONTAINERS = frozenset({"seq", "hom", "dict"})
 
 
 def display(q: str) -> str:
@@ -69,8 +70,8 @@ class Resolver:
         self.attr_sites: dict[str, dict[str, list[tuple[str, tuple, tuple]]]] = defaultdict(dict)
         #: imported name -> local aliases it is bound to (``from m import f as g``).
         self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
-        for rel, summary in summaries.items():
-            self.add(rel, summary)
+        for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
+            self.add(rel, summaries[rel])
         self.reset()
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -365,7 +366,7 @@ class Resolver:
             for per_file in self.aliases.get(name, {}).values():
                 names |= per_file
         result: set = set()
-        for name in names:
+        for name in sorted(names):
             for q, call, bound in self._sites_by_target(name).get(fq, ()):
                 arg = _argument_for(scope, bound, call, param)
                 if arg is not None and arg[0] not in ("u", "k"):
@@ -379,8 +380,9 @@ class Resolver:
             return cached
         self._by_target[name] = {}  # cycle guard: a site's target may depend on these very values
         grouped: dict[str, list[tuple[str, tuple, bool]]] = defaultdict(list)
-        for sites in self.call_sites.get(name, {}).values():
-            for q, call in sites:
+        per_file = self.call_sites.get(name, {})
+        for rel in sorted(per_file):
+            for q, call in per_file[rel]:
                 for target, bound in self.targets(self.eval(call[1], q, None)):
                     grouped[target].append((q, call, bound))
         self._by_target[name] = grouped
@@ -389,16 +391,18 @@ class Resolver:
     def targets(self, funcs: frozenset) -> list[tuple[str, bool]]:
         """The project functions a call on these values enters: (qname, whether self is bound)."""
         out = []
-        for f in funcs:
+        for f in ordered(funcs):
             kind = f[0]
             if kind == "fn":
                 out.append((f[1], f[2]))
             elif kind in ("cls", "inst"):
                 method = "__init__" if kind == "cls" else "__call__"
-                found = [v for v in self.class_attr(f[1], method, True) if v[0] == "fn"]
-                if found:
-                    out.append((found[0][1], True))
+                out.extend((target, True) for target in self.special_method(f, method))
         return out
+
+    def special_method(self, value: tuple, name: str) -> list[str]:
+        """The project functions ``__init__``/``__call__`` of a class or instance value may be (sorted)."""
+        return sorted(v[1] for v in self.class_attr(value[1], name, True) if v[0] == "fn")
 
     # -- expressions --------------------------------------------------------------------------
     def eval(self, expr: tuple, q: str, env: dict | None, depth: int = 0) -> frozenset:
@@ -411,7 +415,7 @@ class Resolver:
                 for base in bases:
                     return self.attr(base, expr[2])
             result: set = set()
-            for base in bases:
+            for base in ordered(bases):
                 result |= self.attr(base, expr[2])
             return frozenset(result)
         if tag == "c":
@@ -531,8 +535,9 @@ class Resolver:
     def _assigned_attr(self, base: tuple, name: str) -> frozenset:
         """Values given to ``name`` by ``module.name = value`` anywhere, where ``module`` provably is ``base``."""
         result: set = set()
-        for sites in self.attr_sites.get(name, {}).values():
-            for q, target, value in sites:
+        per_file = self.attr_sites.get(name, {})
+        for rel in sorted(per_file):
+            for q, target, value in per_file[rel]:
                 if base in self.eval(target, q, None):
                     result |= self.eval(value, q, None)
         return frozenset(result)
@@ -606,7 +611,7 @@ class Resolver:
         external = False
         for expr in scope["bases"]:
             values = self.eval(expr, scope["p"], None)
-            classes = [v[1] for v in values if v[0] == "cls"]
+            classes = sorted(v[1] for v in values if v[0] == "cls")
             if len(classes) != 1 or len(values) != 1:
                 external = True
             for c in classes[:1]:
@@ -633,7 +638,7 @@ class Resolver:
     def overrides(self, cls: str, name: str) -> list[str]:
         """Methods named ``name`` defined by subclasses of ``cls``: where ``self.name()`` may dispatch."""
         out = []
-        for sub in self.subclasses_of(cls):
+        for sub in sorted(self.subclasses_of(cls)):
             scope = self.scopes.get(sub)
             if scope is not None and name in scope["b"]:
                 out.extend(v[1] for v in self.final(sub, name) if v[0] == "fn")
@@ -657,14 +662,14 @@ class Resolver:
         self, funcs: frozenset, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
     ) -> frozenset:
         result: set = set()
-        for f in funcs:
+        for f in ordered(funcs):
             kind = f[0]
             if kind == "fn":
                 result |= self.returns(f[1], f[2], args, kwargs, q, env, depth, f[3] if len(f) > 3 else None)
             elif kind == "cls":
                 result.add(("inst", f[1]))
             elif kind == "inst":
-                for call in self.class_attr(f[1], "__call__", True, f):
+                for call in ordered(self.class_attr(f[1], "__call__", True, f)):
                     if call[0] == "fn":
                         result |= self.returns(call[1], True, args, kwargs, q, env, depth, f)
         return frozenset(result)
@@ -768,6 +773,23 @@ class Resolver:
             if name is not None and (name in params or name in scope["kwonly"]):
                 out[name] = self.eval(arg, q, env, depth)
         return out
+
+
+def ordered(values: frozenset) -> Iterable[tuple]:
+    """A set of values in an order that does not depend on the hash seed.
+
+    The resolver cuts cycles and over-deep chains short, and where it cuts depends on the order in
+    which it explores; exploring sets in a fixed order makes the same project give the same graph.
+    """
+    if len(values) < 2:
+        return values
+    return sorted(values, key=_order_key)
+
+
+def _order_key(value: tuple) -> str:
+    # Containers are never called nor have attributes looked up, so where they fall cannot matter;
+    # every other value is made of strings, booleans and such tuples, whose repr is seed-independent.
+    return value[0] if value[0] in _CONTAINERS else repr(value)
 
 
 def _callee_name(expr: tuple) -> str | None:
