@@ -233,6 +233,57 @@ def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str
     assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
 
 
+RESHAPE_BASE = {
+    "pkg/__init__.py": "from .core import *\n",
+    "pkg/core.py": "def make():\n    return Thing()\nclass Thing:\n    def go(self):\n        pass\n",
+    "app.py": (
+        "import pkg\nimport pkg.core as core\nfrom newmod import f\n"
+        "def main():\n    core.make().go()\n    core.helper()\n    pkg.extra()\n    f()\n"
+    ),
+    "other.py": "from app import main\nmain()\n",
+    "lone.py": "def z():\n    pass\nz()\n",
+}
+_CORE = RESHAPE_BASE["pkg/core.py"]
+
+# (what changes: rel -> new text, or None to delete it; the edge that must appear or go)
+RESHAPES = {
+    "function added, imported by module alias": (
+        {"pkg/core.py": _CORE + "def helper():\n    pass\n"},
+        "pkg.core.helper",
+    ),
+    "method renamed": ({"pkg/core.py": _CORE.replace("def go", "def run")}, "pkg.core.Thing.go"),
+    "function added, re-exported by the package": (
+        {"pkg/core.py": _CORE + "def extra():\n    pass\n"},
+        "pkg.core.extra",
+    ),
+    "new module that was imported already": ({"newmod.py": "def f():\n    pass\n"}, "newmod.f"),
+    "module removed": ({"pkg/core.py": None}, "pkg.core.make"),
+}
+
+
+@pytest.mark.parametrize("case", list(RESHAPES), ids=list(RESHAPES))
+def test_interface_change_equals_from_scratch(tmp_path: Path, case: str) -> None:
+    changes, edge_callee = RESHAPES[case]
+    index = build(tmp_path / "p", RESHAPE_BASE)
+    before = edges(index)
+    call_graph_of(index)
+    for rel, text in changes.items():
+        path = tmp_path / "p" / rel
+        if text is None:
+            path.unlink()
+        else:
+            _bump(path, text) if path.exists() else path.write_text(text)
+    index.refresh()
+    assert index.full_recompute  # what other modules see changed: every file's edges are recomputed
+    after = edges(index)
+    assert (("app.main", edge_callee) in before) != (("app.main", edge_callee) in after)
+    fresh = build(tmp_path / "p")
+    assert after == edges(fresh)
+    updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
+    assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
+    assert updated.unresolved == rebuilt.unresolved
+
+
 def test_restart_reuses_stored_call_results_and_stays_correct(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     project = tmp_path / "p"
