@@ -6,15 +6,25 @@ container of values, or an external dotted name).  It is flow-sensitive inside
 a scope (a later unconditional binding hides an earlier one), context-
 sensitive for return values (a call binds the callee's parameters to this
 call's arguments, so a decorator that returns its argument returns *this*
-function), and falls back to a project-wide parameter table fed by every
-resolved call site (so a function passed as an argument is known inside the
-callee).  Anything it cannot prove evaluates to the empty set: callers report
-it as unresolved rather than guess.
+function), and otherwise gives a parameter what the call sites that provably
+call the function pass it (so a function passed as an argument is known
+inside the callee).  Anything it cannot prove evaluates to the empty set:
+callers report it as unresolved rather than guess.
+
+Those call sites and arguments are evaluated by a second, base resolver that
+gives parameters no values from call sites: one level of passing, and no
+recursion from a parameter to the callers of its function, to theirs, and so
+on, which built chains hundreds of frames deep that had to be cut short,
+cost half the time and made answers depend on evaluation order.  Answers that
+never looked at such a value are the same in both and are shared.  Sets are
+explored in a fixed order (:func:`ordered`) so that the few cycles left are
+cut at the same place whatever the hash seed.
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -72,7 +82,11 @@ class Resolver:
         self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
         for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
             self.add(rel, summaries[rel])
+        #: The same project with no incoming parameter values; shares every table but the memos.
+        self.base: Resolver | None = None
         self.reset()
+        self.base = copy.copy(self)
+        self.base.reset((self._s_lookup, self._s_final, self._s_attr, self._s_returns))
 
     # -- bookkeeping --------------------------------------------------------------------------
     def add(self, rel: str, summary: dict[str, Any]) -> None:
@@ -84,7 +98,7 @@ class Resolver:
             self.scope_rel[q] = rel
             for _, _, call in scope["calls"]:
                 name = _callee_name(call[1])
-                if name is not None:
+                if name is not None and _passes_values(call):
                     self.call_sites[name].setdefault(rel, []).append((q, call))
             params = scope["params"]
             for target, attr, value in scope["attrs"]:
@@ -106,14 +120,24 @@ class Resolver:
             for per_file in table.values():
                 per_file.pop(rel, None)
 
-    def reset(self) -> None:
-        """Forget memoized answers (after summaries or the parameter table changed)."""
+    def reset(self, shared: tuple[dict, dict, dict, dict] | None = None) -> None:
+        """Forget memoized answers (after summaries changed).
+
+        Each memo comes twice: the ``_s_`` one holds answers that never looked at an incoming parameter
+        value and is shared with the base resolver (they are the same there); the other holds answers
+        that did, which are this resolver's own.
+        """
         #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
+        self._s_lookup, self._s_final, self._s_attr, self._s_returns = shared or ({}, {}, {}, {})
+        if getattr(self, "base", None) is not None:
+            self.base.reset((self._s_lookup, self._s_final, self._s_attr, self._s_returns))
         self._lookup: dict[str, dict[tuple, frozenset]] = {}
         self._final: dict[tuple, frozenset] = {}
         self._attr: dict[tuple, frozenset] = {}
         self._mro: dict[str, tuple[list[str], bool]] = {}
         self._returns: dict[str, frozenset] = {}
+        #: One flag per frame being computed: did it look at an incoming parameter value?
+        self._own: list[bool] = [False]
         self._active: set[tuple] = set()
         self._heads: set[Any] = set()  # cycle heads still being computed
         #: Answers computed inside an open cycle: reused until it closes (no blow-up), never memoized.
@@ -133,22 +157,62 @@ class Resolver:
             self._hits += 1
             return False
         self._active.add(key)
+        self._own.append(False)
         return True
 
-    def _leave(self, key: Any, hits_before: int) -> bool:
-        """Finish ``key``; True when its value is complete (safe to memoize)."""
+    def _leave(self, key: Any, hits_before: int) -> tuple[bool, bool]:
+        """Finish ``key``: whether its value is complete (safe to memoize), and whether it is this resolver's own."""
         self._active.discard(key)
         self._heads.discard(key)
         if not self._active:
             self._heads.discard(_DEPTH)
         if not self._heads and self._prov:
             self._prov = {}  # every cycle is closed: provisional answers are recomputed on demand
-        return self._hits == hits_before or not self._heads
+        own = self._own.pop()
+        if own:
+            self._own[-1] = True
+        return self._hits == hits_before or not self._heads, own
+
+    def _recall(self, shared: dict, mine: dict, key: Any) -> frozenset | None:
+        value = shared.get(key)
+        if value is None:
+            value = mine.get(key)
+            if value is not None:
+                self._own[-1] = True
+        return value
+
+    def _compute(self, shared: dict, mine: dict, key: Any, guard: Any, compute: Any, *args: Any) -> frozenset:
+        """Compute a memoized answer (the caller found none): ``guard`` marks it on the stack."""
+        provisional = self._provisional(guard)
+        if provisional is not None:
+            return provisional
+        h0 = self._hits
+        if not self._enter(guard):
+            return EMPTY
+        value = EMPTY
+        try:
+            value = compute(*args)
+        finally:
+            complete, own = self._leave(guard, h0)
+        if complete:
+            (mine if own else shared)[key] = value
+        else:
+            self._prov[guard] = value
+        return value
+
+    def _provisional(self, key: Any) -> frozenset | None:
+        value = self._prov.get(key)
+        if value is not None:
+            self._own[-1] = True  # may have looked at incoming values: do not share what is built on it
+        return value
 
     def forget(self, scopes: set[str]) -> None:
         """Forget answers about these scopes only (their files' bodies changed, their interfaces did not)."""
+        if self.base is not None:
+            self.base.forget(scopes)
         for q in scopes:
             self._lookup.pop(q, None)
+            self._s_lookup.pop(q, None)
             self._inst_attrs.pop(q, None)
         self._incoming = {}
         self._by_target = {}
@@ -188,36 +252,31 @@ class Resolver:
                 return self.final(parent, name) if parent else EMPTY
             return self._fallback(q, name)
         key = (name, pos, blk)
+        shared = self._s_lookup.get(q)
+        if shared is None:
+            shared = self._s_lookup[q] = {}
         memo = self._lookup.get(q)
         if memo is None:
             memo = self._lookup[q] = {}
         sig = None
         if env is None:
-            value = memo.get(key)
+            value = self._recall(shared, memo, key)
             if value is not None:
                 return value
             # Uses reached by the same bindings have the same value (every use of a parameter, say).
             sig = (name, _reach_sig(scope, bindings, pos, blk))
-            value = memo.get(sig)
+            value = self._recall(shared, memo, sig)
             if value is not None:
-                memo[key] = value
                 return value
         guard = (q, key, id(env))
-        provisional = self._prov.get(guard)
-        if provisional is not None:
-            return provisional
-        h0 = self._hits
-        if not self._enter(guard):
-            return EMPTY
-        try:
-            value = self._lookup_uncached(scope, q, name, pos, blk, env, bindings, is_param)
-        finally:
-            complete = self._leave(guard, h0)
-        if env is None and complete:
-            memo[key] = value
-            memo[sig] = value
-        elif not complete:
-            self._prov[guard] = value
+        compute = self._lookup_uncached
+        args = (scope, q, name, pos, blk, env, bindings, is_param)
+        if env is not None:  # values bound by one call: not memoized
+            return self._compute({}, {}, key, guard, compute, *args)
+        value = self._compute(shared, memo, key, guard, compute, *args)
+        for table in (shared, memo):
+            if key in table:
+                table[sig] = value
         return value
 
     def _lookup_uncached(
@@ -259,24 +318,10 @@ class Resolver:
     def final(self, q: str, name: str) -> frozenset:
         """The value of ``name`` in scope ``q`` as seen from a nested scope or another module."""
         key = (q, name)
-        cached = self._final.get(key)
+        cached = self._recall(self._s_final, self._final, key)
         if cached is not None:
             return cached
-        provisional = self._prov.get(key)
-        if provisional is not None:
-            return provisional
-        h0 = self._hits
-        if not self._enter(key):
-            return EMPTY
-        try:
-            value = self.lookup(q, name, None, 0, None)
-        finally:
-            complete = self._leave(key, h0)
-        if complete:
-            self._final[key] = value
-        else:
-            self._prov[key] = value
-        return value
+        return self._compute(self._s_final, self._final, key, key, self.lookup, q, name, None, 0, None)
 
     def _fallback(self, module_q: str, name: str) -> frozenset:
         scope = self.scopes[module_q]
@@ -322,6 +367,7 @@ class Resolver:
         if env is not None and name in env:
             return env[name]
         scope = self.scopes[q]
+        self._own[-1] = True
         result = set(self.incoming(q, name))
         default = scope["defaults"].get(name)
         if default is not None:
@@ -334,27 +380,20 @@ class Resolver:
         return frozenset(result)
 
     def incoming(self, fq: str, param: str) -> frozenset:
-        """Values passed for ``param`` at every call site that provably calls ``fq``."""
+        """Values passed for ``param`` at every call site that provably calls ``fq``.
+
+        Call sites and arguments are evaluated by the base resolver, which knows no incoming values:
+        one level of passing (``run(task)`` makes ``task`` known inside ``run``), and no recursion
+        from a parameter's value to the call sites of the function that passed it, which made chains
+        hundreds of frames deep that had to be cut short.
+        """
+        if self.base is None:
+            return EMPTY
         key = (fq, param)
         cached = self._incoming.get(key)
-        if cached is not None:
-            return cached
-        guard = ("in", fq, param)
-        provisional = self._prov.get(guard)
-        if provisional is not None:
-            return provisional
-        h0 = self._hits
-        if not self._enter(guard):
-            return EMPTY
-        try:
-            value = self._incoming_uncached(fq, param)
-        finally:
-            complete = self._leave(guard, h0)
-        if complete:
-            self._incoming[key] = value
-        else:
-            self._prov[guard] = value
-        return value
+        if cached is None:
+            cached = self._incoming[key] = self.base._incoming_uncached(fq, param)
+        return cached
 
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
         scope = self.scopes[fq]
@@ -495,24 +534,10 @@ class Resolver:
 
     def attr(self, base: tuple, name: str) -> frozenset:
         key = (base, name)
-        cached = self._attr.get(key)
+        cached = self._recall(self._s_attr, self._attr, key)
         if cached is not None:
             return cached
-        provisional = self._prov.get(key)
-        if provisional is not None:
-            return provisional
-        h0 = self._hits
-        if not self._enter(key):
-            return EMPTY
-        try:
-            value = self._attr_uncached(base, name)
-        finally:
-            complete = self._leave(key, h0)
-        if complete:
-            self._attr[key] = value
-        else:
-            self._prov[key] = value
-        return value
+        return self._compute(self._s_attr, self._attr, key, key, self._attr_uncached, base, name)
 
     def _attr_uncached(self, base: tuple, name: str) -> frozenset:
         kind = base[0]
@@ -688,54 +713,9 @@ class Resolver:
         scope = self.scopes.get(fq)
         if scope is None:
             return EMPTY
-        if scope["yld"]:
-            cached = self._returns.get(fq)
-            if cached is not None:
-                return cached
-            key = ("ret", fq)
-            provisional = self._prov.get(key)
-            if provisional is not None:
-                return provisional
-            h0 = self._hits
-            if not self._enter(key):
-                return EMPTY
-            try:
-                out: set = set()
-                for y in scope["yld"]:
-                    out |= self.eval(y, fq, None)
-            finally:
-                complete = self._leave(key, h0)
-            value = frozenset({("hom", frozenset(out))})
-            if complete:
-                self._returns[fq] = value
-            else:
-                self._prov[key] = value
-            return value
         # One level of call-site sensitivity: enough for decorators and factories, and bounded.
-        sensitive = env is None and _uses_params(scope)
-        if not sensitive:
-            cached = self._returns.get(fq)
-            if cached is not None:
-                return cached
-            key = ("ret", fq)
-            provisional = self._prov.get(key)
-            if provisional is not None:
-                return provisional
-            h0 = self._hits
-            if not self._enter(key):
-                return EMPTY
-            try:
-                out = set()
-                for r in scope["ret"]:
-                    out |= self.eval(r, fq, None)
-            finally:
-                complete = self._leave(key, h0)
-            value = frozenset(out)
-            if complete:
-                self._returns[fq] = value
-            else:
-                self._prov[key] = value
-            return value
+        if scope["yld"] or env is not None or not _uses_params(scope):
+            return self._plain_returns(fq, scope)
         key = ("ctx", fq, depth)
         if key in self._active:
             self._enter(key)  # records the cycle
@@ -753,6 +733,19 @@ class Resolver:
         finally:
             self._leave(key, h0)
         return frozenset(out)
+
+    def _plain_returns(self, fq: str, scope: dict[str, Any]) -> frozenset:
+        """What ``fq`` returns whoever calls it (a generator: an iterable of what it yields)."""
+        cached = self._recall(self._s_returns, self._returns, fq)
+        if cached is not None:
+            return cached
+        return self._compute(self._s_returns, self._returns, fq, ("ret", fq), self._returns_uncached, fq, scope)
+
+    def _returns_uncached(self, fq: str, scope: dict[str, Any]) -> frozenset:
+        out: set = set()
+        for r in scope["yld"] or scope["ret"]:
+            out |= self.eval(r, fq, None)
+        return frozenset({("hom", frozenset(out))}) if scope["yld"] else frozenset(out)
 
     def bind_args(
         self, scope: dict[str, Any], bound: bool, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
@@ -790,6 +783,11 @@ def _order_key(value: tuple) -> str:
     # Containers are never called nor have attributes looked up, so where they fall cannot matter;
     # every other value is made of strings, booleans and such tuples, whose repr is seed-independent.
     return value[0] if value[0] in _CONTAINERS else repr(value)
+
+
+def _passes_values(call: tuple) -> bool:
+    """Whether a call passes anything but literals: only such calls can tell a parameter's value."""
+    return any(a[0] not in ("u", "k") for a in call[2]) or any(a[0] not in ("u", "k") for _, a in call[3])
 
 
 def _callee_name(expr: tuple) -> str | None:
