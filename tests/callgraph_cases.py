@@ -524,7 +524,18 @@ case(
 )
 
 #: Cases the resolver is known to get wrong, kept so the benchmark counts them (the tests expect failure).
+case(
+    "functions",
+    "function_relayed_through_two_calls",
+    {"main.py": "def run(cb):\n    cb()\ndef relay(cb):\n    run(cb)\ndef task():\n    pass\nrelay(task)\n"},
+    "main -> main.relay\nmain.relay -> main.run\nmain.run -> main.task",
+)
+
+
 KNOWN_IMPRECISE = {
     # super() in B is resolved for B's own MRO too (B.m -> A.m) although only D instances exist.
     "mro/cooperative_super_diamond",
+    # Parameters get values from call sites one level deep: run's cb is not known to be task (a missed edge,
+    # not a false one; see docs/project-analysis.md).
+    "functions/function_relayed_through_two_calls",
 }
