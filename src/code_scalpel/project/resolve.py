@@ -267,6 +267,7 @@ class Resolver:
             sig = (name, _reach_sig(scope, bindings, pos, blk))
             value = self._recall(shared, memo, sig)
             if value is not None:
+                (shared if sig in shared else memo)[key] = value
                 return value
         guard = (q, key, id(env))
         compute = self._lookup_uncached
