@@ -204,6 +204,9 @@ class ProjectIndex:
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
             try:
                 for result in pool.map(_parse_chunk, batches, [max_bytes] * len(batches)):
+                    # Unpacked while the workers parse the rest, not all at the end.
+                    for item in result:
+                        self._fresh[item[0]] = marshal.loads(item[4])
                     out.extend(result)
                     if progress is not None:
                         progress(len(out), total, f"parsed {len(out)}/{total} files")
