@@ -46,7 +46,7 @@ class CallGraph:
             rels = set(results) | set(self.files)
         for rel in rels:
             self._drop(rel)
-        for rel in rels:
+        for rel in sorted(rels):  # which of two same-named definitions is listed must not vary with the hash seed
             result = results.get(rel)
             summary = index.summaries.get(rel)
             if result is None or summary is None:
