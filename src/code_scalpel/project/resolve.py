@@ -418,7 +418,6 @@ class Resolver:
         cached = self._by_target.get(name)
         if cached is not None:
             return cached
-        self._by_target[name] = {}  # cycle guard: a site's target may depend on these very values
         grouped: dict[str, list[tuple[str, tuple, bool]]] = defaultdict(list)
         per_file = self.call_sites.get(name, {})
         for rel in sorted(per_file):
