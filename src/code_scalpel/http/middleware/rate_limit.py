@@ -282,6 +282,18 @@ async def _unavailable(send: Send, rid: Any) -> None:
     )
 
 
+async def _store_down(
+    app: ASGIApp, limiter: RateLimiter, exc: StoreUnavailable, scope: Scope, receive: Receive, send: Send, rid: Any
+) -> None:
+    """The counter store cannot be reached: pass the request on when configured to fail open, else 503."""
+    limiter.store_failed(exc)
+    if limiter.settings.fail_open:
+        await app(scope, receive, send)
+    else:
+        state_of(scope)["refused"] = "rate_limit_unavailable"
+        await _unavailable(send, rid)
+
+
 def identity(principal: Principal | None, client_ip: str) -> tuple[str, tuple[str, ...]]:
     """The limiter key: (policy name, key parts).  The credential itself is never part of it."""
     if principal is None or principal.method == "anonymous":
@@ -323,13 +335,7 @@ class RateLimitMiddleware:
             if all(d.allowed for d in decisions):
                 decisions.append(await limiter.hit(policy, item, key, cost))
         except StoreUnavailable as exc:
-            limiter.store_failed(exc)
-            state["rate_limit_store_error"] = True
-            if limiter.settings.fail_open:
-                await self.app(scope, receive, send)
-            else:
-                state["refused"] = "rate_limit_unavailable"
-                await _unavailable(send, rid)
+            await _store_down(self.app, limiter, exc, scope, receive, send, rid)
             return
         ordered = _tightest(decisions)
         headers = _headers(ordered)
@@ -360,12 +366,7 @@ class AuthFailureThrottle:
         try:
             current = await limiter.peek("auth-failures", item, key)
         except StoreUnavailable as exc:
-            limiter.store_failed(exc)
-            if limiter.settings.fail_open:
-                await self.app(scope, receive, send)
-            else:
-                state["refused"] = "rate_limit_unavailable"
-                await _unavailable(send, None)
+            await _store_down(self.app, limiter, exc, scope, receive, send, None)
             return
         if not current.allowed:
             state["refused"] = "auth_throttle"
