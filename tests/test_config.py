@@ -95,3 +95,20 @@ def test_existing_data_dir_is_tightened(tmp_path: Path) -> None:
     loose.mkdir(mode=0o777)
     loose.chmod(0o777)
     assert stat.S_IMODE(resolve_data_dir(loose).stat().st_mode) == 0o700
+
+
+UNREADABLE = [
+    ("a directory", lambda p: p.mkdir(), "cannot be read: Is a directory"),
+    ("missing", lambda p: None, "cannot be read: No such file or directory"),
+    ("not UTF-8", lambda p: p.write_bytes(b"port = 1\n\xff\xfe\n"), "is not UTF-8 text"),
+]
+
+
+@pytest.mark.parametrize(("case", "make", "says"), UNREADABLE, ids=[c[0] for c in UNREADABLE])
+def test_unreadable_config_file_is_a_clear_error(tmp_path: Path, case: str, make, says: str) -> None:
+    file = tmp_path / "c.toml"
+    make(file)
+    result = run_cli("mcp", "--config", str(file), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert f"config file {str(file)!r} {says}" in result.stderr
+    assert "Traceback" not in result.stderr

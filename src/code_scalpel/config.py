@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from code_scalpel.errors import InvalidArgument
+from code_scalpel.tomlfile import read_toml
 
 LOG_ENV = "SCALPEL_MCP_OUTPUT"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -82,13 +82,7 @@ class ServerConfig:
 
 
 def load_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise InvalidArgument(f"config file {os.fspath(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidArgument(f"config file {os.fspath(path)!r} is not valid TOML: {exc}") from None
+    data = read_toml(path, "config file")
     known = {f.name for f in fields(ServerConfig)}
     # Accept the natural plural spellings in the file (roots, allowed_hosts).
     aliases = {

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import ssl
-import tomllib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from code_scalpel.auth.principal import SCOPES, Principal
 from code_scalpel.errors import InvalidArgument
+from code_scalpel.tomlfile import read_toml
 
 IDENTITIES = ("subject", "san:dns", "san:email", "san:uri")
 _SAN_TYPES = {"san:dns": x509.DNSName, "san:email": x509.RFC822Name, "san:uri": x509.UniformResourceIdentifier}
@@ -56,13 +56,7 @@ class ScopeMap:
         if path is None:
             return cls(clients={})
         where = f"mTLS scope map {os.fspath(path)!r}"
-        try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except OSError as exc:
-            raise InvalidArgument(f"{where} cannot be read: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidArgument(f"{where} is not valid TOML: {exc}") from None
+        data = read_toml(path, "mTLS scope map")
         identity = data.get("identity", "subject")
         if identity not in IDENTITIES:
             raise InvalidArgument(f"{where}: identity must be one of {', '.join(IDENTITIES)}")

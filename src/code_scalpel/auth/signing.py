@@ -24,9 +24,10 @@ import hashlib
 import hmac
 import secrets
 import time
-import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from code_scalpel.tomlfile import read_toml
 
 SCHEME = "CS1-HMAC-SHA256"
 HEADER_KEY_ID = "X-Scalpel-Key-Id"
@@ -84,13 +85,7 @@ def new_signing_secret() -> str:
 
 def load_signing_secrets(path: str | Path) -> dict[str, bytes]:
     """The ``--signing-secrets`` file: ``[[signing_keys]]`` tables with ``id`` and ``secret``."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ValueError(f"signing secrets file {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"signing secrets file {str(path)!r} is not valid TOML: {exc}") from None
+    data = read_toml(path, "signing secrets file", ValueError)
     result: dict[str, bytes] = {}
     for i, entry in enumerate(data.get("signing_keys", [])):
         key_id, secret = entry.get("id"), entry.get("secret")

@@ -24,12 +24,12 @@ import secrets
 import signal
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from code_scalpel.auth.principal import SCOPES, Principal
 from code_scalpel.errors import InvalidArgument
+from code_scalpel.tomlfile import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +92,7 @@ def parse_tokens(data: dict, source: str) -> list[TokenEntry]:
 
 
 def load_token_file(path: str | os.PathLike[str]) -> list[TokenEntry]:
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise InvalidArgument(f"token file {os.fspath(path)!r} cannot be read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidArgument(f"token file {os.fspath(path)!r} is not valid TOML: {exc}") from None
-    return parse_tokens(data, f"token file {os.fspath(path)!r}")
+    return parse_tokens(read_toml(path, "token file"), f"token file {os.fspath(path)!r}")
 
 
 def env_tokens() -> list[TokenEntry]:
