@@ -15,7 +15,6 @@ It also counts tool calls per principal (``on_call``) for usage statistics.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,27 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from code_scalpel.auth.authorization import check_tool
 from code_scalpel.auth.principal import SCOPES, Principal, principal_of
+from code_scalpel.http import jsonrpc_peek
 from code_scalpel.http.middleware.authentication import send_auth_error
+from code_scalpel.http.responses import state_of
 
-#: Bodies larger than this are not inspected here (the body-size limit sits earlier in the stack).
-MAX_INSPECT_BYTES = 4 * 1024 * 1024
 _ERROR_MARKERS = (b'"isError":true', b'"isError": true', b'"error":{', b'"error": {')
-
-
-def _tool_calls(body: bytes) -> list[str]:
-    try:
-        message = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return []
-    messages = message if isinstance(message, list) else [message]
-    names = []
-    for item in messages:
-        if isinstance(item, dict) and item.get("method") == "tools/call":
-            params = item.get("params")
-            name = params.get("name") if isinstance(params, dict) else None
-            if isinstance(name, str):
-                names.append(name)
-    return names
 
 
 class ToolScopeMiddleware:
@@ -67,23 +50,12 @@ class ToolScopeMiddleware:
         if principal is None or scope["method"] != "POST" or scope.get("path") not in self.paths:
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                # The client went away while we read; let the app see the same thing.
-                await self.app(scope, _replay([], message, receive), send)
-                return
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size > MAX_INSPECT_BYTES:
-                break
-        body = b"".join(chunks)
-        names = _tool_calls(body) if not more else []
+        body, receive = await jsonrpc_peek.peek_body(scope, receive)
+        if "body" not in state_of(scope):
+            # Too large to inspect (the body limit answers), or the client went away while it was read.
+            await self.app(scope, receive, send)
+            return
+        names = [call.name for call in jsonrpc_peek.tool_calls(body)]
         refusals = [
             r
             for r in (check_tool(principal, n, self.tool_scopes[n]) for n in names if n in self.tool_scopes)
@@ -94,7 +66,7 @@ class ToolScopeMiddleware:
             return
         counted = [n for n in names if n in self.tool_scopes]  # unknown names would only bloat the usage table
         if not counted or self.on_call is None:
-            await self.app(scope, _replay(chunks, None, receive, more), send)
+            await self.app(scope, receive, send)
             return
         # Usage: a call counts as an error when the answer is an HTTP error, a JSON-RPC error or a tool
         # result with isError — looked for in the response as it streams by, never buffered.
@@ -110,7 +82,7 @@ class ToolScopeMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, _replay(chunks, None, receive, more), watching_send)
+            await self.app(scope, receive, watching_send)
         finally:
             for name in counted:
                 self.on_call(principal, name, failed)
@@ -130,19 +102,3 @@ class ToolScopeMiddleware:
             "required_scopes": needed,
         }
         await send_auth_error(send, 403, body, challenge)
-
-
-def _replay(chunks: list[bytes], final: Message | None, receive: Receive, more: bool = False) -> Receive:
-    """A ``receive`` that first hands back what was already read."""
-    pending: list[Message] = [
-        {"type": "http.request", "body": c, "more_body": more or i < len(chunks) - 1} for i, c in enumerate(chunks)
-    ]
-    if final is not None:
-        pending.append(final)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
