@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from callgraph_cases import CASES, KNOWN_IMPRECISE
+from code_scalpel.project import resolve
 from project_support import build, edges
 
 
@@ -43,3 +44,14 @@ def test_external_calls_are_kept_apart(tmp_path: Path) -> None:
     result = index.call_results()["main.py"]
     assert set(result["external"]) == {("main.f", "os.path.join"), ("main.f", "builtins.print")}
     assert result["edges"] == {}
+
+
+@pytest.mark.parametrize(("callers", "resolved"), [(1, True), (2, True), (3, False)])
+def test_a_parameter_takes_values_from_a_bounded_number_of_callers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, callers: int, resolved: bool
+) -> None:
+    monkeypatch.setattr(resolve, "_MAX_CALLERS", 2)
+    source = "def run(cb):\n    cb()\ndef task():\n    pass\n" + "run(task)\n" * callers
+    results = build(tmp_path, {"main.py": source}).call_results()["main.py"]
+    assert (("main.run", "main.task") in results["edges"]) is resolved
+    assert (("main.run", "cb") in {u[:2] for u in results["unresolved"]}) is not resolved  # unknown, not guessed

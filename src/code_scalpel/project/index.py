@@ -25,6 +25,7 @@ from code_scalpel.errors import FileUnreadable
 from code_scalpel.project.cache import SummaryCache
 from code_scalpel.project.calls import file_calls
 from code_scalpel.project.resolve import Resolver
+from code_scalpel.project.shares import can_fork, resolve_in_shares
 from code_scalpel.project.summary import summarize
 from code_scalpel.project.walker import FileEntry, module_name, walk_python_files
 from code_scalpel.sandbox import decode_source
@@ -185,7 +186,7 @@ class ProjectIndex:
             self._replace(rel, None)
         if self.cache is not None and (records or removed or (cached and len(cached) != len(self.files))):
             stale_rows = [rel for rel in cached if rel not in self.files]
-            self.cache.store(records, removed + stale_rows)
+            self.cache.store(records, removed + stale_rows, background=len(records) >= POOL_THRESHOLD)
         self.stats["last_parsed"] = [p[0] for p in parsed]
         self.stats["parsed"] += len(parsed)
         self.stats["reused"] = len(entries) - len(parsed)
@@ -318,14 +319,25 @@ class ProjectIndex:
 
     def _compute(self, rels: set[str], progress: Progress | None) -> None:
         assert self.resolver is not None
-        total = len(rels)
-        for i, rel in enumerate(sorted(rels)):
-            summary = self.summaries.get(rel)
-            if summary is None:
-                continue
-            self.results[rel] = file_calls(self.resolver, summary)
-            if progress is not None and (i % 100 == 99 or i + 1 == total):
-                progress(i + 1, total, f"resolved calls in {i + 1}/{total} files")
+        todo = sorted(rel for rel in rels if rel in self.summaries)
+        total = len(todo)
+        n = self.workers if total >= POOL_THRESHOLD and can_fork() else 1
+
+        reported = 0
+
+        def report(done: int) -> None:
+            nonlocal reported
+            if progress is not None and (done - reported >= 100 or done == total):
+                reported = done
+                progress(done, total, f"resolved calls in {done}/{total} files")
+
+        self.stats["resolver_processes"] = n
+        if n > 1:
+            self.results.update(resolve_in_shares(self.resolver, self.summaries, todo, n, report))
+            return
+        for i, rel in enumerate(todo):
+            self.results[rel] = file_calls(self.resolver, self.summaries[rel])
+            report(i + 1)
 
     def _affected(self, changed: set[tuple[str, str]]) -> set[str]:
         """Files whose call targets may depend on a parameter whose known values changed."""

@@ -31,7 +31,10 @@ from typing import Any
 
 EMPTY: frozenset = frozenset()
 BUILTINS = frozenset(dir(builtins))
-_MAX_CONTEXT_DEPTH = 3
+#: A parameter of a function called from more places than this takes no values from them: what
+#: thousands of callers pass (every test's self.assertEqual(x, y)) is too mixed to tell anything, and
+#: collecting it cost the most.  On the standard library no edge is lost at 500 or 2000.
+_MAX_CALLERS = 1000
 #: Deeper chains of evaluation than this give up (unknown) instead of exhausting the stack.
 _MAX_NESTING = 120
 _DEPTH = ("depth-limit",)
@@ -86,7 +89,7 @@ class Resolver:
         self.base: Resolver | None = None
         self.reset()
         self.base = copy.copy(self)
-        self.base.reset((self._s_lookup, self._s_final, self._s_attr, self._s_returns))
+        self.base.reset(self._shared())
 
     # -- bookkeeping --------------------------------------------------------------------------
     def add(self, rel: str, summary: dict[str, Any]) -> None:
@@ -120,22 +123,24 @@ class Resolver:
             for per_file in table.values():
                 per_file.pop(rel, None)
 
-    def reset(self, shared: tuple[dict, dict, dict, dict] | None = None) -> None:
+    def reset(self, shared: tuple[dict, ...] | None = None) -> None:
         """Forget memoized answers (after summaries changed).
 
-        Each memo comes twice: the ``_s_`` one holds answers that never looked at an incoming parameter
-        value and is shared with the base resolver (they are the same there); the other holds answers
-        that did, which are this resolver's own.
+        Each memo comes twice: the ``_s_`` one holds answers that never looked at a non-empty incoming
+        parameter value and is shared with the base resolver (they are the same there); the other holds
+        answers that did, which are this resolver's own.
         """
         #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
-        self._s_lookup, self._s_final, self._s_attr, self._s_returns = shared or ({}, {}, {}, {})
+        shared = shared or ({}, {}, {}, {}, {}, {})
+        self._s_lookup, self._s_final, self._s_attr, self._s_returns, self._s_incoming, self._s_ctx = shared
         if getattr(self, "base", None) is not None:
-            self.base.reset((self._s_lookup, self._s_final, self._s_attr, self._s_returns))
+            self.base.reset(self._shared())
         self._lookup: dict[str, dict[tuple, frozenset]] = {}
         self._final: dict[tuple, frozenset] = {}
         self._attr: dict[tuple, frozenset] = {}
         self._mro: dict[str, tuple[list[str], bool]] = {}
         self._returns: dict[str, frozenset] = {}
+        self._ctx: dict[tuple, frozenset] = {}
         #: One flag per frame being computed: did it look at an incoming parameter value?
         self._own: list[bool] = [False]
         self._active: set[tuple] = set()
@@ -143,8 +148,8 @@ class Resolver:
         #: Answers computed inside an open cycle: reused until it closes (no blow-up), never memoized.
         self._prov: dict[Any, frozenset] = {}
         self._hits = 0
-        self._subclasses: dict[str, set[str]] | None = None
-        self._incoming: dict[tuple[str, str], frozenset] = {}
+        self._subclasses: dict[str, tuple[str, ...]] | None = None
+        self._overrides: dict[tuple[str, str], list[str]] = {}
         self._inst_attrs: dict[str, dict[str, list[tuple[str, tuple]]]] = {}
         self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
 
@@ -214,11 +219,17 @@ class Resolver:
             self._lookup.pop(q, None)
             self._s_lookup.pop(q, None)
             self._inst_attrs.pop(q, None)
-        self._incoming = {}
+        self._s_incoming.clear()
+        self._s_ctx.clear()
+        self._ctx = {}
+        self._overrides = {}
         self._by_target = {}
         self._active = set()
         self._heads = set()
         self._prov = {}
+
+    def _shared(self) -> tuple[dict, ...]:
+        return self._s_lookup, self._s_final, self._s_attr, self._s_returns, self._s_incoming, self._s_ctx
 
     # -- scopes -------------------------------------------------------------------------------
     def module_of(self, q: str) -> str:
@@ -368,8 +379,10 @@ class Resolver:
         if env is not None and name in env:
             return env[name]
         scope = self.scopes[q]
-        self._own[-1] = True
         result = set(self.incoming(q, name))
+        if self._s_incoming.get((q, name)) != EMPTY:
+            # Values passed in, or (in the base resolver) none known yet: unlike the base resolver's.
+            self._own[-1] = True
         default = scope["defaults"].get(name)
         if default is not None:
             result |= self.eval(default, scope["p"], None)
@@ -391,9 +404,9 @@ class Resolver:
         if self.base is None:
             return EMPTY
         key = (fq, param)
-        cached = self._incoming.get(key)
+        cached = self._s_incoming.get(key)
         if cached is None:
-            cached = self._incoming[key] = self.base._incoming_uncached(fq, param)
+            cached = self._s_incoming[key] = self.base._incoming_uncached(fq, param)
         return cached
 
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
@@ -405,12 +418,14 @@ class Resolver:
         for name in list(names):
             for per_file in self.aliases.get(name, {}).values():
                 names |= per_file
+        sites = [site for name in sorted(names) for site in self._sites_by_target(name).get(fq, ())]
+        if len(sites) > _MAX_CALLERS:
+            return EMPTY
         result: set = set()
-        for name in sorted(names):
-            for q, call, bound in self._sites_by_target(name).get(fq, ()):
-                arg = _argument_for(scope, bound, call, param)
-                if arg is not None and arg[0] not in ("u", "k"):
-                    result |= {v for v in self.eval(arg, q, None) if v[0] in _INTERESTING}
+        for q, call, bound in sites:
+            arg = _argument_for(scope, bound, call, param)
+            if arg is not None and arg[0] not in ("u", "k"):
+                result |= {v for v in self.eval(arg, q, None) if v[0] in _INTERESTING}
         return frozenset(result)
 
     def _sites_by_target(self, name: str) -> dict[str, list[tuple[str, tuple, bool]]]:
@@ -550,7 +565,7 @@ class Resolver:
         if kind == "super":
             # super() in class B continues the MRO of self's class: B's own, or a subclass's (diamonds).
             result: set = set()
-            for cls in (base[1], *sorted(self.subclasses_of(base[1]))):
+            for cls in (base[1], *self.subclasses_of(base[1])):
                 mro, _ = self.mro(cls)
                 if base[1] in mro:
                     result |= self._attr_in(mro[mro.index(base[1]) + 1 :], name, instance=True)
@@ -648,8 +663,12 @@ class Resolver:
         self._mro[cls] = result
         return result
 
-    def subclasses_of(self, cls: str) -> set[str]:
-        """Every project class that has ``cls`` in its MRO (transitively)."""
+    def prepare(self) -> None:
+        """Work out every class hierarchy now: what any share of a parallel build needs, done once."""
+        self.subclasses_of("")
+
+    def subclasses_of(self, cls: str) -> tuple[str, ...]:
+        """Every project class that has ``cls`` in its MRO (transitively), sorted."""
         if self._subclasses is None:
             self._subclasses = {}  # re-entry (an MRO below needs subclasses) sees none rather than recursing
             below: dict[str, set[str]] = defaultdict(set)
@@ -657,16 +676,21 @@ class Resolver:
                 if scope["k"] == "class" and scope["bases"]:
                     for c in self.mro(q)[0][1:]:
                         below[c].add(q)
-            self._subclasses = below
-        return self._subclasses.get(cls, set())
+            self._subclasses = {c: tuple(sorted(subs)) for c, subs in below.items()}
+        return self._subclasses.get(cls, ())
 
     def overrides(self, cls: str, name: str) -> list[str]:
         """Methods named ``name`` defined by subclasses of ``cls``: where ``self.name()`` may dispatch."""
-        out = []
-        for sub in sorted(self.subclasses_of(cls)):
-            scope = self.scopes.get(sub)
-            if scope is not None and name in scope["b"]:
-                out.extend(v[1] for v in self.final(sub, name) if v[0] == "fn")
+        # Asked once per call on self, by callers outside the memoized answers (so no "own" flag to carry);
+        # a base class of thousands of tests is asked about the same names over and over.
+        key = (cls, name)
+        out = self._overrides.get(key)
+        if out is None:
+            out = []
+            for sub in self.subclasses_of(cls):
+                if name in self.scopes[sub]["b"]:
+                    out.extend(v[1] for v in self.final(sub, name) if v[0] == "fn")
+            self._overrides[key] = out
         return out
 
     def self_class(self, q: str, expr: tuple) -> str | None:
@@ -716,22 +740,31 @@ class Resolver:
         # One level of call-site sensitivity: enough for decorators and factories, and bounded.
         if scope["yld"] or env is not None or not _uses_params(scope):
             return self._plain_returns(fq, scope)
-        key = ("ctx", fq, depth)
-        if key in self._active:
-            self._enter(key)  # records the cycle
+        outer = ("ctx", fq)
+        if outer in self._active:
+            self._enter(outer)  # records the cycle: calls of fq inside its own call are not followed
             return EMPTY
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
         if bound and receiver is not None and scope["params"]:
             callee_env[scope["params"][0]] = frozenset({receiver})
+        # The same function called with the same argument values returns the same: many call sites
+        # pass the same things (every test's self.assertEqual(...), say).
+        key = ("ctx", fq, tuple(sorted(callee_env.items())))
+        cached = self._recall(self._s_ctx, self._ctx, key)
+        if cached is not None:
+            return cached
         h0 = self._hits
-        if not self._enter(key):
+        if not self._enter(outer):
             return EMPTY
         try:
-            out = set()
-            for r in scope["ret"]:
-                out |= self.eval(r, fq, callee_env, depth + 1)
+            return self._compute(self._s_ctx, self._ctx, key, key, self._ctx_returns, fq, scope, callee_env, depth)
         finally:
-            self._leave(key, h0)
+            self._leave(outer, h0)
+
+    def _ctx_returns(self, fq: str, scope: dict[str, Any], env: dict[str, frozenset], depth: int) -> frozenset:
+        out: set = set()
+        for r in scope["ret"]:
+            out |= self.eval(r, fq, env, depth + 1)
         return frozenset(out)
 
     def _plain_returns(self, fq: str, scope: dict[str, Any]) -> frozenset:

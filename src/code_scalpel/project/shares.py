@@ -1,0 +1,128 @@
+"""A whole project's call resolution split across forked processes, each taking a fixed share of the files.
+
+Resolution is pure Python over summaries already in memory: threads would
+wait on each other, and a process pool would first have to rebuild the
+summaries (tens of MB to unpack).  A forked child has them for free, copy on
+write, and only sends its files' results back.  Where the results of a file
+could depend on what was resolved before it (the few cycles the resolver cuts
+short), every share starts from the same state and takes the same files for a
+given number of processes, so the same project gives the same graph again.
+
+Fork is used on Linux only (macOS frameworks are not fork-safe); the child
+runs nothing but the resolver and ``os.write``, and leaves with ``os._exit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import marshal
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from code_scalpel.project.calls import file_calls
+from code_scalpel.project.resolve import Resolver
+
+log = logging.getLogger(__name__)
+
+#: ``report(done)``: about how many of the files are resolved, all processes together.
+Report = Callable[[int], None]
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and hasattr(os, "fork")
+
+
+def split(rels: list[str], summaries: dict[str, dict[str, Any]], n: int) -> list[list[str]]:
+    """``rels`` (sorted) cut into ``n`` runs of consecutive files of about the same number of calls.
+
+    Consecutive files share most of what they need (a package's own modules), which each share would
+    otherwise resolve again.
+    """
+    cost = [sum(len(scope["calls"]) for scope in summaries[rel]["scopes"].values()) + 5 for rel in rels]
+    total = sum(cost)
+    parts: list[list[str]] = [[] for _ in range(n)]
+    acc = 0
+    for rel, c in zip(rels, cost, strict=True):
+        parts[min(n - 1, acc * n // total)].append(rel)
+        acc += c
+    return parts
+
+
+def resolve_in_shares(
+    resolver: Resolver, summaries: dict[str, dict[str, Any]], rels: list[str], n: int, report: Report
+) -> dict[str, dict[str, Any]]:
+    """``file_calls`` of every file in ``rels``: this process takes the first share, ``n - 1`` children the rest."""
+    resolver.prepare()
+    first, *rest = [p for p in split(rels, summaries, n) if p]
+    children: dict[int, tuple[int, list[str]]] = {}
+    try:
+        for part in rest:
+            try:
+                pid, fd = _fork(resolver, summaries, part)
+            except OSError as exc:  # out of memory or processes: this one does the work
+                log.warning("cannot start a resolver process (%s); resolving its files in this one", exc.strerror)
+                first = first + part
+                continue
+            children[pid] = (fd, part)
+        results = {}
+        for i, rel in enumerate(first):
+            results[rel] = file_calls(resolver, summaries[rel])
+            # The other shares advance at about this one's pace.
+            report(min(len(rels) - 1, (i + 1) * len(rels) // len(first)))
+        for pid in list(children):
+            fd, part = children.pop(pid)
+            got = _collect(pid, fd)
+            if got is None or set(got) != set(part):
+                log.warning("a resolver process failed; resolving its %d files in this one", len(part))
+                got = {rel: file_calls(resolver, summaries[rel]) for rel in part}
+            results.update(got)
+        report(len(rels))
+        return results
+    finally:
+        for pid, (fd, _) in children.items():  # cancelled, or an error: leave no process behind
+            os.close(fd)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[str]) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a threaded process: the child below takes no lock another
+        # thread may hold (no logging, no I/O but os.write, no import) and never returns.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1
+        try:
+            os.close(read_fd)
+            data = memoryview(marshal.dumps({rel: file_calls(resolver, summaries[rel]) for rel in part}))
+            while data:
+                data = data[os.write(write_fd, data) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _collect(pid: int, fd: int) -> dict[str, dict[str, Any]] | None:
+    """A child's results (it is reaped), or None if it did not finish."""
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None

@@ -1,0 +1,120 @@
+"""A big build's call resolution split across forked processes: the same results, and no process left behind.
+
+The threshold is lowered so that a 40-module project counts as big; the
+processes, pipes and the SQLite cache are real.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+import code_scalpel.project.index as index_module
+from code_scalpel.project import shares
+from code_scalpel.project.index import ProjectIndex
+from project_support import build
+
+MODULES = 40
+
+
+def _project() -> dict[str, str]:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/m0.py": "class C0:\n    def run(self):\n        self.step()\n    def step(self):\n        pass\n",
+    }
+    for i in range(1, MODULES):
+        files[f"pkg/m{i}.py"] = (
+            f"from pkg import m{i - 1}\n"
+            f"from pkg.m{i - 1} import C{i - 1} as Base\n"
+            f"class C{i}(Base):\n"
+            "    def step(self):\n"
+            "        super().step()\n"
+            f"        helper{i}(self.run)\n"
+            f"def helper{i}(callback):\n"
+            "    callback()\n"
+            f"def main():\n"
+            f"    C{i}().run()\n"
+            f"    m{i - 1}.C{i - 1}().step()\n"
+        )
+    return files
+
+
+@pytest.fixture
+def big(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "POOL_THRESHOLD", 20)
+
+
+@pytest.fixture
+def serial(tmp_path: Path) -> dict:
+    index = build(tmp_path / "serial", _project(), workers=1)
+    results = index.call_results()
+    assert index.stats["resolver_processes"] == 1
+    assert sum(len(r["edges"]) for r in results.values()) > 5 * MODULES  # a real graph
+    return results
+
+
+@pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
+def test_shares_give_the_serial_results(tmp_path: Path, big: None, serial: dict) -> None:
+    index = build(tmp_path / "shared", _project(), workers=2)
+    assert index.call_results() == serial
+    assert index.stats["resolver_processes"] == 2
+
+
+@pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
+def test_a_share_whose_process_dies_is_resolved_here(
+    tmp_path: Path, big: None, serial: dict, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    parent, real = os.getpid(), shares.file_calls
+
+    def dies_in_the_child(resolver, summary):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(resolver, summary)
+
+    monkeypatch.setattr(shares, "file_calls", dies_in_the_child)
+    with caplog.at_level(logging.WARNING, logger="code_scalpel.project.shares"):
+        index = build(tmp_path / "shared", _project(), workers=2)
+        assert index.call_results() == serial
+    assert "a resolver process failed" in caplog.text
+
+
+@pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
+def test_an_error_here_kills_and_reaps_the_other_shares(
+    tmp_path: Path, big: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent, real, real_fork = os.getpid(), shares.file_calls, shares._fork
+    forked: list[int] = []
+    calls = 0
+
+    def fork(*args):  # type: ignore[no-untyped-def]
+        pid, fd = real_fork(*args)
+        forked.append(pid)
+        return pid, fd
+
+    def fails_here(resolver, summary):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        if os.getpid() == parent:
+            calls += 1
+            if calls == 3:
+                raise RuntimeError("stop")
+        return real(resolver, summary)
+
+    monkeypatch.setattr(shares, "_fork", fork)
+    monkeypatch.setattr(shares, "file_calls", fails_here)
+    index = build(tmp_path / "shared", _project(), workers=2)
+    with pytest.raises(RuntimeError, match="stop"):
+        index.call_results()
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie, no orphan still computing
+        os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_a_big_build_is_cached_in_the_background_and_complete_on_close(tmp_path: Path, big: None) -> None:
+    first = build(tmp_path / "p", _project(), cache=tmp_path / "cache", workers=2)
+    first.close()  # waits for the writer
+    second = ProjectIndex((tmp_path / "p").resolve(), lambda p: True, tmp_path / "cache", workers=1)
+    second.refresh()
+    assert second.stats["cache_hits"] == MODULES + 1 and second.stats["parsed"] == 0
