@@ -1,7 +1,7 @@
 """A big build's call resolution split across forked processes: the same results, and no process left behind.
 
 The threshold is lowered so that a 40-module project counts as big; the
-processes, pipes and the SQLite cache are real.
+processes and pipes are real.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pytest
 
 import code_scalpel.project.index as index_module
 from code_scalpel.project import shares
-from code_scalpel.project.index import ProjectIndex
 from project_support import build
 
 MODULES = 40
@@ -110,11 +109,3 @@ def test_an_error_here_kills_and_reaps_the_other_shares(
     assert len(forked) == 1
     with pytest.raises(ChildProcessError):  # already reaped: no zombie, no orphan still computing
         os.waitpid(forked[0], os.WNOHANG)
-
-
-def test_a_big_build_is_cached_in_the_background_and_complete_on_close(tmp_path: Path, big: None) -> None:
-    first = build(tmp_path / "p", _project(), cache=tmp_path / "cache", workers=2)
-    first.close()  # waits for the writer
-    second = ProjectIndex((tmp_path / "p").resolve(), lambda p: True, tmp_path / "cache", workers=1)
-    second.refresh()
-    assert second.stats["cache_hits"] == MODULES + 1 and second.stats["parsed"] == 0

@@ -15,7 +15,6 @@ import marshal
 import os
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ class SummaryCache:
         self.path = directory / f"{key}.sqlite"
         self.root = str(root)
         self.discarded = False
-        self._writer: threading.Thread | None = None
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -90,7 +88,6 @@ class SummaryCache:
 
     def load(self) -> dict[str, tuple[int, int, bytes, dict[str, Any]]]:
         """Every cached record: rel -> (size, mtime_ns, digest, summary); corrupt -> empty, file rebuilt."""
-        self.wait()
         try:
             rows = self.db.execute("SELECT rel, size, mtime_ns, digest, summary, checksum FROM files").fetchall()
             out = {}
@@ -104,28 +101,8 @@ class SummaryCache:
             self.db = self._recreate()
             return {}
 
-    def store(
-        self, records: list[tuple[str, int, int, bytes, bytes]], removed: list[str], background: bool = False
-    ) -> None:
-        """Upsert ``(rel, size, mtime_ns, digest, marshalled summary)`` and drop removed files.
-
-        In the ``background``, a cold build's tens of MB are written while the call graph is being
-        resolved (SQLite releases the GIL while it writes); every other use of the cache waits for it.
-        """
-        self.wait()
-        if background:
-            self._writer = threading.Thread(target=self._store, args=(records, removed), name="index-cache-writer")
-            self._writer.start()
-        else:
-            self._store(records, removed)
-
-    def wait(self) -> None:
-        """Until a background write is done."""
-        if self._writer is not None:
-            self._writer.join()
-            self._writer = None
-
-    def _store(self, records: list[tuple[str, int, int, bytes, bytes]], removed: list[str]) -> None:
+    def store(self, records: list[tuple[str, int, int, bytes, bytes]], removed: list[str]) -> None:
+        """Upsert ``(rel, size, mtime_ns, digest, marshalled summary)`` and drop removed files."""
         try:
             self.db.execute("BEGIN")
             self.db.executemany(
@@ -141,7 +118,6 @@ class SummaryCache:
 
     def load_results(self, snapshot: str) -> dict[str, dict[str, Any]] | None:
         """The call results stored for this exact snapshot of the project, or None."""
-        self.wait()
         try:
             row = self.db.execute("SELECT value FROM meta WHERE key = 'results_snapshot'").fetchone()
             if row is None or row[0] != snapshot:
@@ -158,7 +134,6 @@ class SummaryCache:
 
     def store_results(self, snapshot: str, results: dict[str, dict[str, Any]], rels: set[str] | None) -> None:
         """Record the results of ``rels`` (None: all) as those of ``snapshot``."""
-        self.wait()
         try:
             rows = [
                 (rel, blob, checksum(blob))
@@ -180,6 +155,5 @@ class SummaryCache:
                 self.db.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.wait()
         with contextlib.suppress(sqlite3.Error):
             self.db.close()

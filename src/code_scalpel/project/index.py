@@ -186,7 +186,7 @@ class ProjectIndex:
             self._replace(rel, None)
         if self.cache is not None and (records or removed or (cached and len(cached) != len(self.files))):
             stale_rows = [rel for rel in cached if rel not in self.files]
-            self.cache.store(records, removed + stale_rows, background=len(records) >= POOL_THRESHOLD)
+            self.cache.store(records, removed + stale_rows)
         self.stats["last_parsed"] = [p[0] for p in parsed]
         self.stats["parsed"] += len(parsed)
         self.stats["reused"] = len(entries) - len(parsed)

@@ -61,6 +61,7 @@ _PASS_FIRST_ARG = frozenset(
 _ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
 _CONTAINERS = frozenset({"seq", "hom", "dict"})
+_ALL_USES = (-1,)  # what :func:`_reach_sig` gives a name with no binding in its scope
 
 
 def display(q: str) -> str:
@@ -262,7 +263,8 @@ class Resolver:
                     parent = self.scopes[parent]["p"]
                 return self.final(parent, name) if parent else EMPTY
             return self._fallback(q, name)
-        key = (name, pos, blk)
+        # Never bound here (a parameter): every use has the same value, so one memo entry, not one per use.
+        key = (name, pos, blk) if bindings else (name, _ALL_USES)
         shared = self._s_lookup.get(q)
         if shared is None:
             shared = self._s_lookup[q] = {}
@@ -274,21 +276,22 @@ class Resolver:
             value = self._recall(shared, memo, key)
             if value is not None:
                 return value
-            # Uses reached by the same bindings have the same value (every use of a parameter, say).
-            sig = (name, _reach_sig(scope, bindings, pos, blk))
-            value = self._recall(shared, memo, sig)
-            if value is not None:
-                (shared if sig in shared else memo)[key] = value
-                return value
+            if bindings:  # uses reached by the same bindings have the same value
+                sig = (name, _reach_sig(scope, bindings, pos, blk))
+                value = self._recall(shared, memo, sig)
+                if value is not None:
+                    (shared if sig in shared else memo)[key] = value
+                    return value
         guard = (q, key, id(env))
         compute = self._lookup_uncached
         args = (scope, q, name, pos, blk, env, bindings, is_param)
         if env is not None:  # values bound by one call: not memoized
             return self._compute({}, {}, key, guard, compute, *args)
         value = self._compute(shared, memo, key, guard, compute, *args)
-        for table in (shared, memo):
-            if key in table:
-                table[sig] = value
+        if sig is not None:
+            for table in (shared, memo):
+                if key in table:
+                    table[sig] = value
         return value
 
     def _lookup_uncached(
