@@ -97,13 +97,11 @@ class Resolver:
         self.module_rel[summary["module"]] = rel
         for imported, alias in summary.get("aliases", ()):
             self.aliases[imported].setdefault(rel, set()).add(alias)
+        for name, sites in summary.get("sites", {}).items():
+            self.call_sites[name][rel] = sites
         for q, scope in summary["scopes"].items():
             self.scopes[q] = scope
             self.scope_rel[q] = rel
-            for _, _, call in scope["calls"]:
-                name = _callee_name(call[1])
-                if name is not None and _passes_values(call):
-                    self.call_sites[name].setdefault(rel, []).append((q, call))
             params = scope["params"]
             for target, attr, value in scope["attrs"]:
                 # `module.attr = value` (monkey-patching a hook): a plain name or dotted name as the target.
@@ -671,7 +669,13 @@ class Resolver:
         self.subclasses_of("")
 
     def subclasses_of(self, cls: str) -> tuple[str, ...]:
-        """Every project class that has ``cls`` in its MRO (transitively), sorted."""
+        """Every project class that has ``cls`` in its MRO (transitively), sorted.
+
+        Both resolvers use the base resolver's table: its MROs do not depend on values passed in, so
+        it is the same whenever it is built, and it is built once instead of twice.
+        """
+        if self.base is not None:
+            return self.base.subclasses_of(cls)
         if self._subclasses is None:
             self._subclasses = {}  # re-entry (an MRO below needs subclasses) sees none rather than recursing
             below: dict[str, set[str]] = defaultdict(set)
@@ -819,19 +823,6 @@ def _order_key(value: tuple) -> str:
     # Containers are never called nor have attributes looked up, so where they fall cannot matter;
     # every other value is made of strings, booleans and such tuples, whose repr is seed-independent.
     return value[0] if value[0] in _CONTAINERS else repr(value)
-
-
-def _passes_values(call: tuple) -> bool:
-    """Whether a call passes anything but literals: only such calls can tell a parameter's value."""
-    return any(a[0] not in ("u", "k") for a in call[2]) or any(a[0] not in ("u", "k") for _, a in call[3])
-
-
-def _callee_name(expr: tuple) -> str | None:
-    if expr[0] == "n":
-        return expr[1]
-    if expr[0] == "a":
-        return expr[2]
-    return None
 
 
 def _rest_args(scope: dict[str, Any], bound: bool, args: tuple) -> tuple | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 #: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
 POS = 1 << 20
-FORMAT = 6  # bump when the summary layout changes: cached summaries of another format are discarded
+FORMAT = 7  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
 _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
@@ -135,6 +135,7 @@ class Extractor:
             "imports": self.imports,
             "aliases": self.aliases,
             "main": self.main_block,
+            "sites": _value_sites(self.scopes),
         }
 
     def _close(self, scope: _Scope) -> None:
@@ -726,6 +727,26 @@ def _is_main_test(test: ast.expr) -> bool:
     names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
     consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
     return bool(names and consts)
+
+
+def _value_sites(scopes: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, tuple]]]:
+    """Calls that pass anything but literals, by the last name of their target: callee -> [(scope, call)].
+
+    Where the resolver looks for the values a parameter receives; built here, in the worker that
+    parsed the file, rather than over the whole project in the process that resolves it.
+    """
+    out: dict[str, list[tuple[str, tuple]]] = {}
+    for q, scope in scopes.items():
+        for _, _, call in scope["calls"]:
+            target = call[1]
+            name = target[1] if target[0] == "n" else target[2] if target[0] == "a" else None
+            if name is not None and _passes_values(call):
+                out.setdefault(name, []).append((q, call))
+    return out
+
+
+def _passes_values(call: tuple) -> bool:
+    return any(a[0] not in ("u", "k") for a in call[2]) or any(a[0] not in ("u", "k") for _, a in call[3])
 
 
 def summarize(source: str, module: str, is_pkg: bool, occurrences: bool = False) -> dict[str, Any]:
