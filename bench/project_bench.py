@@ -10,7 +10,8 @@ same run.  Scenarios:
 
 * ``floor``        read + ``ast.parse`` every file, nothing else;
 * ``cold-serial``  empty cache, one process: index + project map + full call graph;
-* ``cold-pool``    the same with a process pool (2 workers on this machine);
+* ``cold-pool``    the same with a process pool (2 workers on this machine) and the call
+                   resolution split in two forked shares;
 * ``warm``         same process, nothing changed: refresh + map + call graph again;
 * ``one-body``     one function body edited: refresh + map + call graph;
 * ``one-api``      a top-level function added (the module's interface changed);
@@ -48,6 +49,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child_peak_mb() -> float:
+    """The largest child's peak: a pool worker, or a forked resolver share (its copied pages)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def floor(root: Path) -> dict:
     files = _files(root)
     start = time.perf_counter()
@@ -82,6 +88,7 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     out["edges"] = n_edges
     out["files"] = len(index.summaries)
     out["peak_mb_cold"] = _peak_mb()
+    out["child_peak_mb_cold"] = _child_peak_mb()
     if not edits:
         return out
     start = time.perf_counter()
@@ -186,11 +193,13 @@ def main() -> int:
         pool = pools[-1]
         best_pool = min(pools, key=lambda r: r["cold"]["seconds"])
         pool = {**pool, "cold": best_pool["cold"], "peak_mb_cold": best_pool["peak_mb_cold"]}
+        pool["child_peak_mb_cold"] = best_pool["child_peak_mb_cold"]
         for name, r in (("cold, 1 process ", serial), ("cold, pool of 2 ", pool)):
             c = r["cold"]
             print(
                 f"{name} map+graph           {c['seconds']:7.2f} s = {c['seconds'] / base:4.2f}x floor "
                 f"(index {c['index']:.2f}, map {c['map']:.2f}, graph {c['graph']:.2f})  peak {r['peak_mb_cold']:.0f} MB"
+                f" (largest child {r['child_peak_mb_cold']:.0f} MB)"
             )
         print(f"  {pool['files']} files, {pool['edges']} call edges")
         for key, label in (("warm", "warm (nothing changed)"), ("one-body", "one function body edited"),
