@@ -200,8 +200,7 @@ class ProjectIndex:
         if self.workers > 1 and total >= POOL_THRESHOLD:
             import multiprocessing
 
-            # Small batches: the workers finish together, and the parent unpacks as they go.
-            chunk = max(16, total // (self.workers * 32))
+            chunk = max(16, total // (self.workers * 8))
             batches = [[(str(e.path), e.rel) for e in todo[i : i + chunk]] for i in range(0, total, chunk)]
             pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
             try:
