@@ -31,6 +31,8 @@ _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "sta
 _ADDERS = frozenset({"append", "add", "insert", "extend", "appendleft"})
 _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractmethod", "cached_property"}
 
+_LITERALS = frozenset({"u", "k"})  # encoded unknowns and constants: they tell nothing about a parameter
+
 
 class _Scope:
     __slots__ = ("blocks", "cx", "d", "last_block", "last_idx", "star")
@@ -53,6 +55,9 @@ class Extractor:
         self.scopes: dict[str, dict[str, Any]] = {}
         self.imports: list[tuple[int, str, str | None]] = []  # (line, module, imported name or None)
         self.aliases: list[tuple[str, str]] = []  # (imported name, local alias) of `from m import a as b`
+        #: Calls that pass anything but literals, by the last name of their target: where the resolver
+        #: looks for the values a parameter receives (gathered here, in the worker that parses the file).
+        self.sites: dict[str, list[tuple[str, tuple]]] = {}
         self.main_block: int | None = None
         self.stack: list[_Scope] = []
         self.block: tuple = ()
@@ -135,7 +140,7 @@ class Extractor:
             "imports": self.imports,
             "aliases": self.aliases,
             "main": self.main_block,
-            "sites": _value_sites(self.scopes),
+            "sites": self.sites,
         }
 
     def _close(self, scope: _Scope) -> None:
@@ -212,7 +217,7 @@ class Extractor:
             if _deco_name(node) in _TRANSPARENT_DECORATORS or _is_setter(node):
                 continue
             value = ("c", expr, (value,), (), 1)  # 1: a decorator application
-            self.cur.d["calls"].append((node.lineno, node.col_offset, value))
+            self._call(node.lineno, node.col_offset, value)
         return value
 
     def s_class(self, node: ast.ClassDef) -> None:
@@ -474,7 +479,7 @@ class Extractor:
                 for a in node.args:
                     self.ev(a)
                 value = self._super(node)
-                self.cur.d["calls"].append((node.lineno, node.col_offset, ("c", func, (), ())))
+                self._call(node.lineno, node.col_offset, ("c", func, (), ()))
                 return value
         elif isinstance(f, ast.Attribute):
             func = self.e_attribute(f, "call")
@@ -494,8 +499,16 @@ class Extractor:
         ):
             item = ("i", args[-1]) if func[2] == "extend" else args[-1]
             self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0), node)
-        self.stack[-1].d["calls"].append((node.lineno, node.col_offset, call))
+        self._call(node.lineno, node.col_offset, call)
         return call
+
+    def _call(self, line: int, col: int, call: tuple) -> None:
+        scope = self.stack[-1].d
+        scope["calls"].append((line, col, call))
+        func = call[1]
+        name = func[1] if func[0] == "n" else func[2] if func[0] == "a" else None
+        if name is not None and _passes_values(call[2], call[3]):
+            self.sites.setdefault(name, []).append((scope["q"], call))
 
     def _super(self, node: ast.Call) -> tuple:
         scope = self.cur.d
@@ -729,24 +742,12 @@ def _is_main_test(test: ast.expr) -> bool:
     return bool(names and consts)
 
 
-def _value_sites(scopes: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, tuple]]]:
-    """Calls that pass anything but literals, by the last name of their target: callee -> [(scope, call)].
-
-    Where the resolver looks for the values a parameter receives; built here, in the worker that
-    parsed the file, rather than over the whole project in the process that resolves it.
-    """
-    out: dict[str, list[tuple[str, tuple]]] = {}
-    for q, scope in scopes.items():
-        for _, _, call in scope["calls"]:
-            target = call[1]
-            name = target[1] if target[0] == "n" else target[2] if target[0] == "a" else None
-            if name is not None and _passes_values(call):
-                out.setdefault(name, []).append((q, call))
-    return out
-
-
-def _passes_values(call: tuple) -> bool:
-    return any(a[0] not in ("u", "k") for a in call[2]) or any(a[0] not in ("u", "k") for _, a in call[3])
+def _passes_values(args: tuple, kwargs: tuple) -> bool:
+    # A loop, not any(): this runs on every call of the project, and a generator costs five times more.
+    for arg in args:
+        if arg[0] not in _LITERALS:
+            return True
+    return bool(kwargs) and any(arg[0] not in _LITERALS for _, arg in kwargs)
 
 
 def summarize(source: str, module: str, is_pkg: bool, occurrences: bool = False) -> dict[str, Any]:
