@@ -58,8 +58,10 @@ def serial(tmp_path: Path) -> dict:
 @pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
 def test_shares_give_the_serial_results(tmp_path: Path, big: None, serial: dict) -> None:
     index = build(tmp_path / "shared", _project(), workers=2)
-    assert index.call_results() == serial
+    seen: list[tuple[float, float | None]] = []
+    assert index.call_results(lambda done, total, message: seen.append((done, total))) == serial
     assert index.stats["resolver_processes"] == 2
+    assert seen and seen[-1] == (MODULES + 1, MODULES + 1)  # the progress reported covers every share
 
 
 @pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
