@@ -9,7 +9,8 @@ short), every share starts from the same state and takes the same files for a
 given number of processes, so the same project gives the same graph again.
 
 Fork is used on Linux only (macOS frameworks are not fork-safe); the child
-runs nothing but the resolver and ``os.write``, and leaves with ``os._exit``.
+runs nothing but the resolver and ``os.write``, and leaves with ``os._exit``,
+which flushes no buffer it inherited: under stdio, stdout is the protocol.
 """
 
 from __future__ import annotations
