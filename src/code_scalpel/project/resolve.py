@@ -61,7 +61,7 @@ _PASS_FIRST_ARG = frozenset(
 _ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
 _CONTAINERS = frozenset({"seq", "hom", "dict"})
-_ALL_USES = (-1,)  # what :func:`_reach_sig` gives a name with no binding in its scope
+_ALL_USES = (-1,)  # the reach of a name with no binding in its scope: the initial value, at every use
 
 
 def display(q: str) -> str:
@@ -879,7 +879,7 @@ def _reaching(scope: dict[str, Any], bindings: list, pos: tuple | None, blk: int
 def _reach_sig(scope: dict[str, Any], bindings: list | None, pos: int | None, blk: int) -> tuple:
     """Which bindings reach a use (indices, then -1 when the initial value does too): as :func:`_reaching`."""
     if not bindings:
-        return (-1,)
+        return _ALL_USES
     blocks = scope["blocks"]
     use_path = blocks[blk] if pos is not None else ()
     out = []
