@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from code_scalpel.project.resolve import Resolver, display, ordered
+from code_scalpel.project.summary import LITERALS
 
 
 def render(expr: Any) -> str:
@@ -83,8 +84,8 @@ def _record_flows(
     for i, arg in enumerate(call[2]):
         if arg[0] == "*" or offset + i >= len(params):
             break
-        if arg[0] not in ("u", "k"):
+        if arg[0] not in LITERALS:
             flows.setdefault((target, params[offset + i]), set())
     for name, arg in call[3]:
-        if name is not None and arg[0] not in ("u", "k") and (name in params or name in scope["kwonly"]):
+        if name is not None and arg[0] not in LITERALS and (name in params or name in scope["kwonly"]):
             flows.setdefault((target, name), set())

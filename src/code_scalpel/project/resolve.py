@@ -29,6 +29,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from code_scalpel.project.summary import LITERALS
+
 EMPTY: frozenset = frozenset()
 BUILTINS = frozenset(dir(builtins))
 #: A parameter of a function called from more places than this takes no values from them: what
@@ -425,7 +427,7 @@ class Resolver:
         result: set = set()
         for q, call, bound in sites:
             arg = _argument_for(scope, bound, call, param)
-            if arg is not None and arg[0] not in ("u", "k"):
+            if arg is not None and arg[0] not in LITERALS:
                 result |= {v for v in self.eval(arg, q, None) if v[0] in _INTERESTING}
         return frozenset(result)
 

@@ -31,7 +31,8 @@ _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "sta
 _ADDERS = frozenset({"append", "add", "insert", "extend", "appendleft"})
 _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractmethod", "cached_property"}
 
-_LITERALS = frozenset({"u", "k"})  # encoded unknowns and constants: they tell nothing about a parameter
+#: The encodings of an unknown and of a constant: an argument of either tells nothing about a parameter.
+LITERALS = frozenset({"u", "k"})
 
 
 class _Scope:
@@ -745,9 +746,9 @@ def _is_main_test(test: ast.expr) -> bool:
 def _passes_values(args: tuple, kwargs: tuple) -> bool:
     # A loop, not any(): this runs on every call of the project, and a generator costs five times more.
     for arg in args:
-        if arg[0] not in _LITERALS:
+        if arg[0] not in LITERALS:
             return True
-    return bool(kwargs) and any(arg[0] not in _LITERALS for _, arg in kwargs)
+    return bool(kwargs) and any(arg[0] not in LITERALS for _, arg in kwargs)
 
 
 def summarize(source: str, module: str, is_pkg: bool, occurrences: bool = False) -> dict[str, Any]:
