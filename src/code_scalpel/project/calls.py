@@ -31,7 +31,7 @@ def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
     edges: dict[tuple[str, str], tuple[int, int]] = {}
     external: dict[tuple[str, str], tuple[int, int]] = {}
     unresolved: list[tuple[str, str, int, int]] = []
-    flows: dict[tuple[str, str], set] = {}
+    flows: set[tuple[str, str]] = set()
     for q, scope in summary["scopes"].items():
         if not scope["calls"]:
             continue
@@ -73,7 +73,7 @@ def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record_flows(
-    resolver: Resolver, flows: dict[tuple[str, str], set], target: str, bound: bool, call: tuple, q: str
+    resolver: Resolver, flows: set[tuple[str, str]], target: str, bound: bool, call: tuple, q: str
 ) -> None:
     """Which parameters of ``target`` this call passes a non-literal to: what to recompute if it changes."""
     scope = resolver.scopes.get(target)
@@ -85,7 +85,7 @@ def _record_flows(
         if arg[0] == "*" or offset + i >= len(params):
             break
         if arg[0] not in LITERALS:
-            flows.setdefault((target, params[offset + i]), set())
+            flows.add((target, params[offset + i]))
     for name, arg in call[3]:
         if name is not None and arg[0] not in LITERALS and (name in params or name in scope["kwonly"]):
-            flows.setdefault((target, name), set())
+            flows.add((target, name))

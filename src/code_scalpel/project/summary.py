@@ -154,8 +154,14 @@ class Extractor:
 
     # -- statements ---------------------------------------------------------------------------
     def body(self, stmts: list[ast.stmt]) -> None:
+        # Dispatched here, not through stmt(): one Python call less per statement of the project.
+        get = _STMT.get
         for st in stmts:
-            self.stmt(st)
+            handler = get(type(st))
+            if handler is not None:
+                handler(self, st)
+            else:
+                self.stmt(st)
 
     def in_block(self, tag: Any, stmts: list[ast.stmt]) -> None:
         saved = self.block
@@ -373,7 +379,8 @@ class Extractor:
         self.cur.d["ret"].append(self.ev(node.value) if node.value is not None else U)
 
     def s_expr(self, node: ast.Expr) -> None:
-        self.ev(node.value)
+        value = node.value
+        _EXPR.get(type(value), Extractor.ev)(self, value)
 
     def s_nothing(self, node: ast.stmt) -> None:
         pass
@@ -463,7 +470,13 @@ class Extractor:
                 self.occ(kind, node.id, node.lineno, node.col_offset)
             else:
                 self.occ("write", node.id, node.lineno, node.col_offset)
-        return ("n", node.id, node.lineno * POS + node.col_offset, self._blk())
+        s = self.stack[-1]  # _blk()'s fast path inlined: names are the most common node
+        return (
+            "n",
+            node.id,
+            node.lineno * POS + node.col_offset,
+            s.last_idx if s.last_block is self.block else self._blk(),
+        )
 
     def e_attribute(self, node: ast.Attribute, kind: str = "attribute") -> tuple:
         value = node.value
@@ -487,8 +500,15 @@ class Extractor:
         else:
             func = self.ev(f)
         ev = self.ev
-        args = tuple([("*", ev(a.value)) if type(a) is ast.Starred else ev(a) for a in node.args])
-        kwargs = tuple([(k.arg, ev(k.value)) for k in node.keywords]) if node.keywords else ()
+        get = _EXPR.get
+        args = tuple(
+            [("*", ev(a.value)) if type(a) is ast.Starred else get(type(a), Extractor.ev)(self, a) for a in node.args]
+        )
+        kwargs = (
+            tuple([(k.arg, get(type(k.value), Extractor.ev)(self, k.value)) for k in node.keywords])
+            if node.keywords
+            else ()
+        )
         call = ("c", func, args, kwargs)
         if (
             func[0] == "a"
