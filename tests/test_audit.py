@@ -16,6 +16,7 @@ import pytest
 from abuse_helpers import FakeBearerAuth, echo_app, serve, tool_call
 from code_scalpel.audit import GENESIS, AuditLog, verify_files
 from code_scalpel.audit.verify import rotation_set
+from code_scalpel.http import jsonrpc_peek
 from code_scalpel.http.middleware.audit import AuditMiddleware
 from code_scalpel.http.middleware.client_address import ClientAddressMiddleware
 from code_scalpel.http.middleware.rate_limit import (
@@ -220,3 +221,26 @@ def test_middleware_lines_for_each_decision(tmp_path: Path) -> None:
     assert records[5]["auth_reason"] == "auth_throttle"
     assert "wrong-secret-value" not in path.read_text()
     assert verify_files([path]).ok
+
+
+def test_each_request_body_is_parsed_once_by_all_layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit and rate limit both read the tool call; a body of up to 4 MB must not be parsed by each."""
+    parsed: list[bytes] = []
+    real = jsonrpc_peek.messages
+
+    def counting(body: bytes | None) -> list:
+        parsed.append(body or b"")
+        return real(body)
+
+    monkeypatch.setattr(jsonrpc_peek, "messages", counting)
+    limiter = RateLimiter(RateLimitSettings(default="100/minute"))
+    inner = FakeBearerAuth(RateLimitMiddleware(echo_app(), limiter))
+    app = ClientAddressMiddleware(AuditMiddleware(inner, AuditLog(tmp_path / "audit.log")))
+    good = {"Authorization": "Bearer good-alice"}
+    with serve(app) as url, httpx.Client(base_url=url) as client:
+        for i in range(3):
+            r = client.post("/mcp", json=tool_call("analyze_code", {"code": "x = 1\n" * 1000}, rid=i), headers=good)
+            assert r.status_code == 200
+    requests = [body for body in parsed if b'"method":"tools/call"' in body.replace(b" ", b"")]
+    assert len(requests) == 3 and len(set(requests)) == 3
+    assert [r["tool"] for r in map(json.loads, lines(tmp_path / "audit.log"))] == ["analyze_code"] * 3

@@ -2,7 +2,8 @@
 
 Several layers (rate limit by tool cost, signature check, audit) need the body
 before the MCP app reads it.  The first one buffers it into the request state;
-the later ones reuse that copy, so the body is read from the socket once.
+the later ones reuse that copy, so the body is read from the socket once, and
+parsed once (:func:`request_messages`).
 """
 
 from __future__ import annotations
@@ -81,9 +82,20 @@ def messages(body: bytes | None) -> list[dict[str, Any]]:
     return [m for m in items if isinstance(m, dict)]
 
 
-def tool_calls(body: bytes | None) -> list[ToolCall]:
+def request_messages(scope: Scope, body: bytes | None) -> list[dict[str, Any]]:
+    """:func:`messages` of the request body, parsed by the first layer that asks (up to 4 MB of JSON)."""
+    state = state_of(scope)
+    if body is None or state.get("body") is not body:
+        return messages(body)
+    parsed = state.get("messages")
+    if parsed is None:
+        parsed = state["messages"] = messages(body)
+    return parsed
+
+
+def tool_calls(messages: list[dict[str, Any]]) -> list[ToolCall]:
     calls = []
-    for message in messages(body):
+    for message in messages:
         if message.get("method") != "tools/call":
             continue
         params = message.get("params")
@@ -93,8 +105,8 @@ def tool_calls(body: bytes | None) -> list[ToolCall]:
     return calls
 
 
-def first_request_id(body: bytes | None) -> Any:
-    for message in messages(body):
+def first_request_id(messages: list[dict[str, Any]]) -> Any:
+    for message in messages:
         if "id" in message:
             return message["id"]
     return None

@@ -106,7 +106,7 @@ class AuditMiddleware:
         started = time.perf_counter()
         state = state_of(scope)
         body, receive = await jsonrpc_peek.peek_body(scope, receive)
-        calls = jsonrpc_peek.tool_calls(body)
+        calls = jsonrpc_peek.tool_calls(jsonrpc_peek.request_messages(scope, body))
         bytes_in = len(body) if body is not None else int(header(scope, b"content-length") or 0)
         status = 0
         content_type = ""

@@ -320,8 +320,9 @@ class RateLimitMiddleware:
         if principal is not None and principal.rate_limit and policy == "principal":
             item = _cached_limit(principal.rate_limit) or item
         body, receive = await jsonrpc_peek.peek_body(scope, receive)
-        calls = jsonrpc_peek.tool_calls(body)
-        rid = calls[0].request_id if calls else jsonrpc_peek.first_request_id(body)
+        parsed = jsonrpc_peek.request_messages(scope, body)
+        calls = jsonrpc_peek.tool_calls(parsed)
+        rid = calls[0].request_id if calls else jsonrpc_peek.first_request_id(parsed)
         cost = sum(limiter.cost_of(c.name) for c in calls) if calls else 1
         decisions: list[Decision] = []
         try:

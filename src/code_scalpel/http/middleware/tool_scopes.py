@@ -55,7 +55,7 @@ class ToolScopeMiddleware:
             # Too large to inspect (the body limit answers), or the client went away while it was read.
             await self.app(scope, receive, send)
             return
-        names = [call.name for call in jsonrpc_peek.tool_calls(body)]
+        names = [call.name for call in jsonrpc_peek.tool_calls(jsonrpc_peek.request_messages(scope, body))]
         refusals = [
             r
             for r in (check_tool(principal, n, self.tool_scopes[n]) for n in names if n in self.tool_scopes)
