@@ -429,6 +429,18 @@ case(
     "main -> main.run\nmain.run -> main.f",
 )
 case(
+    "kwargs",
+    "kwargs_dict_unpacked_returned",
+    {"main.py": "def ident(fn=None):\n    return fn\ndef f():\n    pass\nident(**{'fn': f})()\n"},
+    "main -> main.ident\nmain -> main.f",
+)
+case(
+    "kwargs",
+    "keyword_named_like_the_kwargs_parameter",
+    {"main.py": "def run(**kwargs):\n    kwargs()\ndef f():\n    pass\nrun(kwargs=f)\n"},
+    "main -> main.run",
+)
+case(
     "functions",
     "functools_partial",
     {"main.py": "import functools\ndef f(x):\n    pass\np = functools.partial(f, 1)\np()\n"},

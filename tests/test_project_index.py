@@ -214,20 +214,34 @@ def test_syntax_errors_and_undecodable_files_are_reported_not_fatal(tmp_path: Pa
     assert ("ok", "ok.f") in edges(index)
 
 
+RUN_CALLS = "def run(cb):\n    cb()\n"
+# The value passed reaches the call through a loop variable, through an attribute set in __init__ and
+# called from a third file, and through a local returned to a third file: none is a call on the parameter.
+RUN_LOOPS = "def run(cbs):\n    for cb in cbs:\n        cb()\n"
+BOX = "class Box:\n    def __init__(self, cb):\n        self.cb = cb\ndef run(cb):\n    pass\n"
+PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
+
+
 @pytest.mark.parametrize(
-    ("before", "after", "body_only"),
+    ("g", "h", "before", "after", "body_only"),
     [
-        ("run(a)\n", "run(b)\n", True),  # what the higher-order function in another file calls changes
-        ("run(a)\n", "pass\n", True),
-        ("pass\n", "run(b)\n", True),
-        ("run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(b)\n", True),  # what the function in another file calls changes
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "pass\n", True),
+        (RUN_CALLS, "run(a)\n", "pass\n", "run(b)\n", True),
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
+        (RUN_LOOPS, "run([a])\n", "run([a])\n", "run([b])\n", True),
+        (BOX, "from g import Box\nBox(a).cb()\n", "Box(a)\n", "Box(b)\n", True),
+        (PICK, "from g import pick\npick(a)()\n", "pick(a)\n", "pick(b)\n", True),
     ],
+    ids=["call", "call-removed", "call-added", "interface", "loop-variable", "instance-attribute", "returned-local"],
 )
-def test_incremental_equals_from_scratch(tmp_path: Path, before: str, after: str, body_only: bool) -> None:
+def test_incremental_equals_from_scratch(
+    tmp_path: Path, g: str, h: str, before: str, after: str, body_only: bool
+) -> None:
     files = {
-        "g.py": "def run(cb):\n    cb()\n",
-        "f.py": "from g import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    " + before,
-        "h.py": "from g import run\nfrom f import a\nrun(a)\n",
+        "g.py": g,
+        "f.py": "from g import *\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    " + before,
+        "h.py": "from g import run\nfrom f import a\n" + h,
     }
     index = build(tmp_path / "p", files)
     call_graph_of(index)

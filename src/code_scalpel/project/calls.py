@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from code_scalpel.project.resolve import Resolver, display, ordered
+from code_scalpel.project.resolve import Resolver, display, ordered, passed
 from code_scalpel.project.summary import LITERALS
 
 
@@ -56,7 +56,7 @@ def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
                 for target, bound in targets:
                     resolved = True
                     edges.setdefault((caller, display(target)), (line, col))
-                    _record_flows(resolver, flows, target, bound, call, q)
+                    _record_flows(resolver, flows, target, bound, call)
             if resolved and call[1][0] == "a":
                 owner = resolver.self_class(q, call[1][1])
                 if owner is not None:
@@ -72,20 +72,10 @@ def file_calls(resolver: Resolver, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record_flows(
-    resolver: Resolver, flows: set[tuple[str, str]], target: str, bound: bool, call: tuple, q: str
-) -> None:
+def _record_flows(resolver: Resolver, flows: set[tuple[str, str]], target: str, bound: bool, call: tuple) -> None:
     """Which parameters of ``target`` this call passes a non-literal to: what to recompute if it changes."""
     scope = resolver.scopes.get(target)
-    if scope is None:
-        return
-    params = scope["params"]
-    offset = 1 if bound else 0
-    for i, arg in enumerate(call[2]):
-        if arg[0] == "*" or offset + i >= len(params):
-            break
-        if arg[0] not in LITERALS:
-            flows.add((target, params[offset + i]))
-    for name, arg in call[3]:
-        if name is not None and arg[0] not in LITERALS and (name in params or name in scope["kwonly"]):
-            flows.add((target, name))
+    if scope is not None:
+        for param, arg in passed(scope, bound, call[2], call[3]):
+            if arg[0] not in LITERALS:
+                flows.add((target, param))

@@ -268,23 +268,22 @@ class ProjectIndex:
                 changed = None
             elif self.stale:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
-                # its answers about everything else; it forgets the changed files' scopes, and those of the
-                # functions these files pass values to (before and after the change).
+                # its answers about everything else and forgets the changed files' scopes.  Their calls may now
+                # pass other values to functions elsewhere, and answers anywhere can rest on what a parameter
+                # receives (a callback stored on self and called from a third file): if any parameter of a
+                # function they call receives other values than before, every file is resolved again.
                 stale = set(self.stale)
-                for rel in self.stale:
-                    old = self.results.get(rel)
-                    if old is not None:
-                        stale |= self._affected(set(old["flows"]))
+                received = resolver.received()
+                called = self._flow_targets(stale)
                 resolver.forget(self._scopes_of(stale))
                 self._compute(stale, progress)
-                more = set()
-                for rel in self.stale:
-                    more |= self._affected(set(self.results[rel]["flows"])) if rel in self.results else set()
-                more -= stale
-                if more:
-                    resolver.forget(self._scopes_of(more))
-                    self._compute(more, None)
-                changed = stale | more
+                if resolver.receives_otherwise(received, called | self._flow_targets(stale)):
+                    resolver.reset()
+                    self.results = {}
+                    self._compute(set(self.summaries), progress)
+                    changed = None
+                else:
+                    changed = stale
             if self.stale:
                 self.generation += 1
                 self.change_log.append((self.generation, changed))
@@ -339,15 +338,9 @@ class ProjectIndex:
             self.results[rel] = file_calls(self.resolver, self.summaries[rel])
             report(i + 1)
 
-    def _affected(self, changed: set[tuple[str, str]]) -> set[str]:
-        """Files whose call targets may depend on a parameter whose known values changed."""
-        assert self.resolver is not None
-        out = set()
-        for fq, param in changed:
-            rel = self.resolver.scope_rel.get(fq)
-            if rel is not None and rel not in out and param in _call_roots(self.summaries[rel], fq):
-                out.add(rel)
-        return out
+    def _flow_targets(self, rels: set[str]) -> set[str]:
+        """The project functions these files' calls pass non-literal values to."""
+        return {fq for rel in rels if rel in self.results for fq, _ in self.results[rel]["flows"]}
 
     def close(self) -> None:
         if self.cache is not None:
@@ -382,24 +375,6 @@ def _no_gc() -> Iterator[None]:
                 if gc.get_count()[0] > _FREEZE_AFTER:
                     gc.freeze()
                 gc.enable()
-
-
-def _call_roots(summary: dict[str, Any], fq: str) -> set[str]:
-    """Names at the root of call targets in ``fq`` and the scopes nested in it."""
-    roots: set[str] = set()
-    prefix = fq + "."
-    for q, scope in summary["scopes"].items():
-        if q == fq or q.startswith(prefix):
-            for _, _, call in scope["calls"]:
-                expr = call[1]
-                while expr[0] in ("a", "x", "c"):
-                    expr = expr[1]
-                if expr[0] == "n":
-                    roots.add(expr[1])
-            for r in scope["ret"]:
-                if r[0] == "n":
-                    roots.add(r[1])
-    return roots
 
 
 def interface(summary: dict[str, Any]) -> bytes:

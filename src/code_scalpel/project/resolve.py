@@ -412,6 +412,14 @@ class Resolver:
             cached = self._s_incoming[key] = self.base._incoming_uncached(fq, param)
         return cached
 
+    def received(self) -> dict[tuple[str, str], frozenset]:
+        """Every parameter's incoming values worked out so far: what answers may have rested on."""
+        return dict(self._s_incoming)
+
+    def receives_otherwise(self, before: dict[tuple[str, str], frozenset], functions: set[str]) -> bool:
+        """Whether a parameter of one of ``functions`` now receives other values than ``before`` recorded."""
+        return any(fq in functions and self.incoming(fq, param) != value for (fq, param), value in before.items())
+
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
         scope = self.scopes[fq]
         own = display(fq).rsplit(".", 1)[-1]
@@ -794,21 +802,40 @@ class Resolver:
         self, scope: dict[str, Any], bound: bool, args: tuple, kwargs: tuple, q: str, env: dict | None, depth: int
     ) -> dict[str, frozenset]:
         """The values this call passes to the callee's parameters (only those it provably passes)."""
-        params = scope["params"]
-        offset = 1 if bound else 0
-        out: dict[str, frozenset] = {}
-        for i, arg in enumerate(args):
-            if arg[0] == "*":
-                break
-            if offset + i < len(params):
-                out[params[offset + i]] = self.eval(arg, q, env, depth)
-        rest = _rest_args(scope, bound, args)
-        if rest is not None:
-            out[scope["vararg"]] = self.eval(rest, q, env, depth)
-        for name, arg in kwargs:
-            if name is not None and (name in params or name in scope["kwonly"]):
-                out[name] = self.eval(arg, q, env, depth)
-        return out
+        return {param: self.eval(arg, q, env, depth) for param, arg in passed(scope, bound, args, kwargs)}
+
+
+def passed(scope: dict[str, Any], bound: bool, args: tuple, kwargs: tuple) -> list[tuple[str, tuple]]:
+    """``(parameter, argument)`` for every parameter of ``scope`` a call provably passes, in order.
+
+    Positional arguments up to the first ``*iterable``; what ``*args`` collects, as a literal tuple, when
+    no ``*iterable`` is passed; keywords naming a parameter, also from a literal ``**{"name": value}``.
+    The one rule for binding arguments: call-site-sensitive returns, incoming parameter values and the
+    argument flows that incremental updates follow all use it.
+    """
+    params = scope["params"]
+    offset = 1 if bound else 0
+    out = []
+    starred = False
+    for i, arg in enumerate(args):
+        if arg[0] == "*":
+            starred = True
+            break
+        if offset + i < len(params):
+            out.append((params[offset + i], arg))
+    vararg = scope["vararg"]
+    if vararg is not None and not starred:
+        rest = args[max(len(params) - offset, 0) :]
+        if rest:
+            out.append((vararg, ("l", rest)))
+    kwonly = scope["kwonly"]
+    for name, arg in kwargs:
+        if name is None:
+            if arg[0] == "d":
+                out.extend((key, value) for key, value in arg[1] if key in params or key in kwonly)
+        elif name in params or name in kwonly:
+            out.append((name, arg))
+    return out
 
 
 def ordered(values: frozenset) -> Iterable[tuple]:
@@ -828,34 +855,10 @@ def _order_key(value: tuple) -> str:
     return value[0] if value[0] in _CONTAINERS else repr(value)
 
 
-def _rest_args(scope: dict[str, Any], bound: bool, args: tuple) -> tuple | None:
-    """What ``*args`` receives at this call, as a literal tuple, when that is known."""
-    if scope["vararg"] is None:
-        return None
-    skip = len(scope["params"]) - (1 if bound else 0)
-    rest = args[max(skip, 0) :]
-    if not rest or any(a[0] == "*" for a in args):
-        return None
-    return ("l", rest)
-
-
 def _argument_for(scope: dict[str, Any], bound: bool, call: tuple, param: str) -> tuple | None:
-    if param == scope["vararg"]:
-        return _rest_args(scope, bound, call[2])
-    params = scope["params"]
-    offset = 1 if bound else 0
-    for i, arg in enumerate(call[2]):
-        if arg[0] == "*":
-            break
-        if offset + i < len(params) and params[offset + i] == param:
-            return arg
-    for name, arg in call[3]:
+    for name, arg in passed(scope, bound, call[2], call[3]):
         if name == param:
             return arg
-        if name is None and arg[0] == "d":  # f(**{"param": value})
-            for key, value in arg[1]:
-                if key == param:
-                    return value
     return None
 
 
