@@ -233,13 +233,13 @@ case(
     "lambdas",
     "lambda_called",
     {"main.py": "def f():\n    pass\nx = lambda: f()\nx()\n"},
-    "main -> main.<lambda@3:4>\nmain.<lambda@3:4> -> main.f",
+    "main -> main.<lambda#1>\nmain.<lambda#1> -> main.f",
 )
 case(
     "lambdas",
     "lambda_argument",
     {"main.py": "def run(cb):\n    cb()\ndef f():\n    pass\nrun(lambda: f())\n"},
-    "main -> main.run\nmain.run -> main.<lambda@5:4>\nmain.<lambda@5:4> -> main.f",
+    "main -> main.run\nmain.run -> main.<lambda#1>\nmain.<lambda#1> -> main.f",
 )
 case(
     "generators",
@@ -479,7 +479,7 @@ case(
     "lambdas",
     "lambda_in_dict",
     {"main.py": "def f():\n    pass\nd = {'a': lambda: f()}\nd['a']()\n"},
-    "main -> main.<lambda@3:10>\nmain.<lambda@3:10> -> main.f",
+    "main -> main.<lambda#1>\nmain.<lambda#1> -> main.f",
 )
 case(
     "assignments",

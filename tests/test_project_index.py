@@ -232,8 +232,19 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
         (RUN_LOOPS, "run([a])\n", "run([a])\n", "run([b])\n", True),
         (BOX, "from g import Box\nBox(a).cb()\n", "Box(a)\n", "Box(b)\n", True),
         (PICK, "from g import pick\npick(a)()\n", "pick(a)\n", "pick(b)\n", True),
+        # A line added above a lambda moves it, but does not rename it: still a body-only change.
+        (RUN_CALLS, "run(a)\n", "run(lambda: a())\n", "len([])\n    run(lambda: a())\n", True),
     ],
-    ids=["call", "call-removed", "call-added", "interface", "loop-variable", "instance-attribute", "returned-local"],
+    ids=[
+        "call",
+        "call-removed",
+        "call-added",
+        "interface",
+        "loop-variable",
+        "instance-attribute",
+        "returned-local",
+        "lambda-moved",
+    ],
 )
 def test_incremental_equals_from_scratch(
     tmp_path: Path, g: str, h: str, before: str, after: str, body_only: bool

@@ -239,4 +239,4 @@ def mermaid(edges: list[dict[str, Any]]) -> str:
 
 
 def _label(name: str) -> str:
-    return re.sub(r'["<>]', lambda m: {'"': "#quot;", "<": "#lt;", ">": "#gt;"}[m.group()], name)
+    return re.sub(r'["<>#]', lambda m: {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;"}[m.group()], name)

@@ -24,7 +24,7 @@ from typing import Any
 
 #: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
 POS = 1 << 20
-FORMAT = 7  # bump when the summary layout changes: cached summaries of another format are discarded
+FORMAT = 8  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
 _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
@@ -36,11 +36,12 @@ LITERALS = frozenset({"u", "k"})
 
 
 class _Scope:
-    __slots__ = ("blocks", "cx", "d", "last_block", "last_idx", "star")
+    __slots__ = ("blocks", "cx", "d", "lambdas", "last_block", "last_idx", "star")
 
     def __init__(self, d: dict[str, Any]) -> None:
         self.d = d
         self.cx = 1
+        self.lambdas = 0
         self.blocks: dict[tuple, int] = {(): 0}
         self.star: list[str] = []
         # The index of the block last asked for: block paths are nested tuples, whose hash is not cached.
@@ -546,8 +547,12 @@ class Extractor:
         defaults = {}
         for name, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
             defaults[name] = self.ev(default)
-        q = f"{self._qprefix()}.<lambda@{node.lineno}:{node.col_offset}>"
-        scope = self._new_scope(q, "lambda", node, self.cur.d["q"])
+        # Named by their rank in the enclosing scope, not their position: a line added above a lambda must
+        # not rename it (other modules' answers would then refer to a name that is gone: an interface change).
+        parent = self.cur
+        parent.lambdas += 1
+        q = f"{parent.d['q']}.<lambda#{parent.lambdas}>"
+        scope = self._new_scope(q, "lambda", node, parent.d["q"])
         scope.d["params"] = positional
         scope.d["kwonly"] = [a.arg for a in args.kwonlyargs]
         scope.d["defaults"] = defaults
