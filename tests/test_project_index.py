@@ -214,6 +214,24 @@ def test_syntax_errors_and_undecodable_files_are_reported_not_fatal(tmp_path: Pa
     assert ("ok", "ok.f") in edges(index)
 
 
+def test_an_edit_after_a_restart_on_cached_results_is_seen(tmp_path: Path) -> None:
+    """Restarted on stored results, the index still knows what each parameter received, to compare."""
+    files = {
+        "g.py": "def run(cb):\n    cb()\n",
+        "f.py": "from g import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    run(a)\n",
+    }
+    cache = tmp_path / "cache"
+    first = build(tmp_path / "p", files, cache=cache)
+    edges(first)  # computes and stores the call results
+    first.close()
+    restarted = ProjectIndex((tmp_path / "p").resolve(), lambda p: True, cache, workers=1)
+    restarted.refresh()
+    assert ("g.run", "f.a") in edges(restarted) and restarted.stats.get("results_from_cache")
+    _bump(tmp_path / "p/f.py", files["f.py"].replace("run(a)", "run(b)"))
+    restarted.refresh()
+    assert edges(restarted) == edges(build(tmp_path / "p"))
+
+
 RUN_CALLS = "def run(cb):\n    cb()\n"
 # The value passed reaches the call through a loop variable, through an attribute set in __init__ and
 # called from a third file, and through a local returned to a third file: none is a call on the parameter.
@@ -227,6 +245,7 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
     [
         (RUN_CALLS, "run(a)\n", "run(a)\n", "run(b)\n", True),  # what the function in another file calls changes
         (RUN_CALLS, "run(a)\n", "run(a)\n", "pass\n", True),
+        (RUN_CALLS, "from f import b\nrun(b)\n", "run(a)\n", "pass\n", True),  # what it received shrinks
         (RUN_CALLS, "run(a)\n", "pass\n", "run(b)\n", True),
         (RUN_CALLS, "run(a)\n", "run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
         (RUN_LOOPS, "run([a])\n", "run([a])\n", "run([b])\n", True),
@@ -238,6 +257,7 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
     ids=[
         "call",
         "call-removed",
+        "call-removed-other-caller-left",
         "call-added",
         "interface",
         "loop-variable",

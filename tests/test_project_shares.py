@@ -14,7 +14,7 @@ import pytest
 
 import code_scalpel.project.index as index_module
 from code_scalpel.project import shares
-from project_support import build
+from project_support import build, edges
 
 MODULES = 40
 
@@ -111,3 +111,22 @@ def test_an_error_here_kills_and_reaps_the_other_shares(
     assert len(forked) == 1
     with pytest.raises(ChildProcessError):  # already reaped: no zombie, no orphan still computing
         os.waitpid(forked[0], os.WNOHANG)
+
+
+@pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
+def test_an_edit_changing_what_another_share_received_is_seen(tmp_path: Path, big: None) -> None:
+    """What a function in the child's share receives is known here too: changing it re-resolves that share."""
+    files = {
+        **_project(),
+        "a_caller.py": "from z_run import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    run(a)\n",
+        "z_run.py": "def run(cb):\n    cb()\n",  # sorted last: resolved in the child
+    }
+    index = build(tmp_path / "p", files, workers=2)
+    assert ("z_run.run", "a_caller.a") in edges(index) and index.stats["resolver_processes"] == 2
+    path = tmp_path / "p/a_caller.py"
+    path.write_text(files["a_caller.py"].replace("run(a)", "run(b)"))
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    index.refresh()
+    assert edges(index) == edges(build(tmp_path / "p", workers=1))
+    assert ("z_run.run", "a_caller.b") in edges(index)

@@ -30,7 +30,7 @@ from code_scalpel.project.summary import FORMAT
 log = logging.getLogger(__name__)
 
 #: The layout of the tables and their checksums.
-SCHEMA = 2
+SCHEMA = 3
 #: Changes with the cache and summary layouts and the interpreter (whose ast it reflects).
 VERSION = f"{SCHEMA}.{FORMAT}:{sys.version_info[0]}.{sys.version_info[1]}:{marshal.version}"
 
@@ -40,6 +40,10 @@ def checksum(blob: bytes, *fields: object) -> bytes:
     h = hashlib.blake2b(repr(fields).encode("utf-8", "surrogatepass"), digest_size=16)
     h.update(blob)
     return h.digest()
+
+
+#: The row of the results table that holds what parameters received (no file has this path: it has a NUL).
+_RECEIVED = "\0received"
 
 
 class CacheCorrupt(Exception):
@@ -131,8 +135,8 @@ class SummaryCache:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
 
-    def load_results(self, snapshot: str) -> dict[str, dict[str, Any]] | None:
-        """The call results stored for this exact snapshot of the project, or None."""
+    def load_results(self, snapshot: str) -> tuple[dict[str, dict[str, Any]], dict] | None:
+        """The call results stored for this exact snapshot of the project, and what parameters received."""
         try:
             row = self.db.execute("SELECT value FROM meta WHERE key = 'results_snapshot'").fetchone()
             if row is None or row[0] != snapshot:
@@ -142,13 +146,18 @@ class SummaryCache:
                 if checksum(blob, rel) != check:
                     raise CacheCorrupt(f"checksum mismatch for the results of {rel}")
                 out[rel] = marshal.loads(blob)
-            return out
+            received = out.pop(_RECEIVED, None)
+            if received is None:
+                raise CacheCorrupt("what parameters received is missing")
+            return out, received
         except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
             log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
             return None
 
-    def store_results(self, snapshot: str, results: dict[str, dict[str, Any]], rels: set[str] | None) -> None:
-        """Record the results of ``rels`` (None: all) as those of ``snapshot``."""
+    def store_results(
+        self, snapshot: str, results: dict[str, dict[str, Any]], received: dict, rels: set[str] | None
+    ) -> None:
+        """Record the results of ``rels`` (None: all), and what parameters received, as those of ``snapshot``."""
         try:
             rows = [
                 (rel, blob, checksum(blob, rel))
@@ -156,6 +165,8 @@ class SummaryCache:
                 if rel in results
                 for blob in [marshal.dumps(results[rel])]
             ]
+            blob = marshal.dumps(received)
+            rows.append((_RECEIVED, blob, checksum(blob, _RECEIVED)))
             self.db.execute("BEGIN")
             if rels is None:
                 self.db.execute("DELETE FROM results")

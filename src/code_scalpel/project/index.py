@@ -123,6 +123,9 @@ class ProjectIndex:
         self.truncated = False
         self.resolver: Resolver | None = None
         self.results: dict[str, dict[str, Any]] = {}
+        #: What each parameter was found to receive while the results were computed, in every process:
+        #: the answers may rest on it, so an edit that changes it re-resolves every file.
+        self.received: dict[tuple[str, str], bytes] = {}
         self.stale: set[str] = set()
         self.full_recompute = True
         self.results_checked = False
@@ -249,8 +252,8 @@ class ProjectIndex:
                 # A restart on an unchanged project: the stored results are exactly those of these files.
                 self.results_checked = True
                 stored = self.cache.load_results(self._snapshot())
-                if stored is not None and set(stored) == set(self.summaries):
-                    self.results = stored
+                if stored is not None and set(stored[0]) == set(self.summaries):
+                    self.results, self.received = stored
                     self.full_recompute = False
                     self.stale = set()
                     self.generation += 1
@@ -262,6 +265,7 @@ class ProjectIndex:
             if self.full_recompute:
                 resolver.reset()
                 self.results = {}
+                self.received = {}
                 self.stale = set(self.summaries)
                 self.full_recompute = False
                 self._compute(self.stale, progress)
@@ -273,23 +277,25 @@ class ProjectIndex:
                 # receives (a callback stored on self and called from a third file): if any parameter of a
                 # function they call receives other values than before, every file is resolved again.
                 stale = set(self.stale)
-                received = resolver.received()
+                received = dict(self.received)
                 called = self._flow_targets(stale)
                 resolver.forget(self._scopes_of(stale))
                 self._compute(stale, progress)
                 if resolver.receives_otherwise(received, called | self._flow_targets(stale)):
                     resolver.reset()
                     self.results = {}
+                    self.received = {}
                     self._compute(set(self.summaries), progress)
                     changed = None
                 else:
+                    self.received.update(resolver.received())
                     changed = stale
             if self.stale:
                 self.generation += 1
                 self.change_log.append((self.generation, changed))
                 del self.change_log[:-64]
                 if self.cache is not None:
-                    self.cache.store_results(self._snapshot(), self.results, changed)
+                    self.cache.store_results(self._snapshot(), self.results, self.received, changed)
             self.stale = set()
             return self.results
 
@@ -332,11 +338,14 @@ class ProjectIndex:
 
         self.stats["resolver_processes"] = n
         if n > 1:
-            self.results.update(resolve_in_shares(self.resolver, self.summaries, todo, n, report))
+            results, received = resolve_in_shares(self.resolver, self.summaries, todo, n, report)
+            self.results.update(results)
+            self.received.update(received)
             return
         for i, rel in enumerate(todo):
             self.results[rel] = file_calls(self.resolver, self.summaries[rel])
             report(i + 1)
+        self.received.update(self.resolver.received())
 
     def _flow_targets(self, rels: set[str]) -> set[str]:
         """The project functions these files' calls pass non-literal values to."""

@@ -56,8 +56,11 @@ def split(rels: list[str], summaries: dict[str, dict[str, Any]], n: int) -> list
 
 def resolve_in_shares(
     resolver: Resolver, summaries: dict[str, dict[str, Any]], rels: list[str], n: int, report: Report
-) -> dict[str, dict[str, Any]]:
-    """``file_calls`` of every file in ``rels``: this process takes the first share, ``n - 1`` children the rest."""
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], bytes]]:
+    """``file_calls`` of every file in ``rels``, and what parameters received (:meth:`Resolver.received`).
+
+    This process takes the first share, ``n - 1`` children the rest.
+    """
     resolver.prepare()
     first, *rest = [p for p in split(rels, summaries, n) if p]
     children: dict[int, tuple[int, list[str]]] = {}
@@ -71,6 +74,7 @@ def resolve_in_shares(
                 continue
             children[pid] = (fd, part)
         results = {}
+        received: dict[tuple[str, str], bytes] = {}
         for i, rel in enumerate(first):
             results[rel] = file_calls(resolver, summaries[rel])
             # The other shares advance at about this one's pace.
@@ -78,12 +82,14 @@ def resolve_in_shares(
         for pid in list(children):
             fd, part = children.pop(pid)
             got = _collect(pid, fd)
-            if got is None or set(got) != set(part):
+            if got is None or set(got[0]) != set(part):
                 log.warning("a resolver process failed; resolving its %d files in this one", len(part))
-                got = {rel: file_calls(resolver, summaries[rel]) for rel in part}
-            results.update(got)
+                got = ({rel: file_calls(resolver, summaries[rel]) for rel in part}, {})
+            results.update(got[0])
+            received.update(got[1])
         report(len(rels))
-        return results
+        received.update(resolver.received())
+        return results, received
     finally:
         for pid, (fd, _) in children.items():  # cancelled, or an error: leave no process behind
             os.close(fd)
@@ -104,7 +110,8 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
         code = 1
         try:
             os.close(read_fd)
-            data = memoryview(marshal.dumps({rel: file_calls(resolver, summaries[rel]) for rel in part}))
+            results = {rel: file_calls(resolver, summaries[rel]) for rel in part}
+            data = memoryview(marshal.dumps((results, resolver.received())))
             while data:
                 data = data[os.write(write_fd, data) :]
             code = 0
@@ -114,8 +121,8 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
     return pid, read_fd
 
 
-def _collect(pid: int, fd: int) -> dict[str, dict[str, Any]] | None:
-    """A child's results (it is reaped), or None if it did not finish."""
+def _collect(pid: int, fd: int) -> tuple[dict[str, dict[str, Any]], dict] | None:
+    """A child's results and what its parameters received (it is reaped), or None if it did not finish."""
     try:
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
