@@ -286,6 +286,29 @@ def test_incremental_equals_from_scratch(
     assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # Another file calls what these return: a moved return or an edited default changes it, though
+        # neither adds, removes or renames a binding.
+        (
+            "def pick():\n    x = a\n    if ok():\n        x = b\n    return x\n",
+            "def pick():\n    x = a\n    return x\n    if ok():\n        x = b\n",
+        ),
+        ("def pick(x=a):\n    return x\n", "def pick(x=b):\n    return x\n"),
+    ],
+    ids=["return-moved", "default-changed"],
+)
+def test_what_another_file_sees_through_a_return_is_kept_fresh(tmp_path: Path, before: str, after: str) -> None:
+    head = "def a():\n    pass\ndef b():\n    pass\ndef ok():\n    return True\n"
+    files = {"g.py": head + before, "h.py": "from g import pick\npick()()\n"}
+    index = build(tmp_path / "p", files)
+    call_graph_of(index)
+    _bump(tmp_path / "p/g.py", head + after)
+    index.refresh()
+    assert edges(index) == edges(build(tmp_path / "p"))
+
+
 RESHAPE_BASE = {
     "pkg/__init__.py": "from .core import *\n",
     "pkg/core.py": "def make():\n    return Thing()\nclass Thing:\n    def go(self):\n        pass\n",

@@ -24,7 +24,7 @@ from typing import Any
 from code_scalpel.errors import FileUnreadable
 from code_scalpel.project.cache import SummaryCache
 from code_scalpel.project.calls import file_calls
-from code_scalpel.project.resolve import Resolver
+from code_scalpel.project.resolve import Resolver, reach_signature
 from code_scalpel.project.shares import can_fork, resolve_in_shares
 from code_scalpel.project.summary import summarize
 from code_scalpel.project.walker import FileEntry, module_name, walk_python_files
@@ -387,30 +387,48 @@ def _no_gc() -> Iterator[None]:
 
 
 def interface(summary: dict[str, Any]) -> bytes:
-    """A fingerprint of what other modules can observe of this one, blind to positions."""
+    """A fingerprint of what other modules can observe of this one, blind to positions.
+
+    A name is kept with which of its scope's bindings reach it, not where it is: moving a line keeps the
+    fingerprint, moving a ``return`` past an assignment does not.
+    """
+    scopes = summary["scopes"]
     parts = []
-    for q, scope in summary["scopes"].items():
+    for q, scope in scopes.items():
+        here = _reaches(scope)
+        parent = scopes.get(scope["p"]) if scope["p"] is not None else None
+        outer = _reaches(parent) if parent is not None else here  # bases and defaults are evaluated outside
         parts.append(
             (
                 q,
                 scope["k"],
                 tuple(scope["params"]),
                 tuple(scope["kwonly"]),
+                scope["vararg"],
+                scope["kwarg"],
                 scope["mk"],
                 tuple(scope["star"]),
-                tuple(scope["bases"] and [_strip(b) for b in scope["bases"]]),
-                tuple((name, tuple((_strip(e), blk == 0) for _, e, blk in bs)) for name, bs in scope["b"].items()),
-                tuple(_strip(r) for r in scope["ret"]),
-                tuple(_strip(y) for y in scope["yld"]),
-                tuple((_strip(b), a, _strip(v)) for b, a, v in scope["attrs"]),
+                tuple(scope["glob"]),
+                tuple(scope["nonloc"]),
+                tuple(outer(b) for b in scope["bases"]),
+                tuple((name, outer(d)) for name, d in scope["defaults"].items()),
+                tuple((name, tuple((here(e), blk == 0) for _, e, blk in bs)) for name, bs in scope["b"].items()),
+                tuple(here(r) for r in scope["ret"]),
+                tuple(here(y) for y in scope["yld"]),
+                tuple((here(b), a, here(v)) for b, a, v in scope["attrs"]),
             )
         )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
-def _strip(expr: Any) -> Any:
-    if not isinstance(expr, tuple):
-        return expr
-    if expr and expr[0] == "n":
-        return ("n", expr[1])
-    return tuple(_strip(e) for e in expr)
+def _reaches(scope: dict[str, Any]) -> Callable[[Any], Any]:
+    """Rewrites an expression of ``scope`` with each name as (name, the bindings that reach it)."""
+
+    def rewrite(expr: Any) -> Any:
+        if not isinstance(expr, tuple):
+            return expr
+        if expr and expr[0] == "n":
+            return ("n", expr[1], reach_signature(scope, scope["b"].get(expr[1]), expr[2], expr[3]))
+        return tuple(rewrite(e) for e in expr)
+
+    return rewrite

@@ -283,7 +283,7 @@ class Resolver:
             if value is not None:
                 return value
             if bindings:  # uses reached by the same bindings have the same value
-                sig = (name, _reach_sig(scope, bindings, pos, blk))
+                sig = (name, reach_signature(scope, bindings, pos, blk))
                 value = self._recall(shared, memo, sig)
                 if value is not None:
                     (shared if sig in shared else memo)[key] = value
@@ -936,7 +936,7 @@ def _reaching(scope: dict[str, Any], bindings: list, pos: tuple | None, blk: int
     return exprs, True
 
 
-def _reach_sig(scope: dict[str, Any], bindings: list | None, pos: int | None, blk: int) -> tuple:
+def reach_signature(scope: dict[str, Any], bindings: list | None, pos: int | None, blk: int) -> tuple:
     """Which bindings reach a use (indices, then -1 when the initial value does too): as :func:`_reaching`."""
     if not bindings:
         return _ALL_USES
