@@ -67,6 +67,11 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def flip_last(key: str) -> str:
+    """The key with its last character changed (to another one: a key may already end with any letter)."""
+    return key[:-1] + ("A" if key[-1] != "A" else "B")
+
+
 @dataclass
 class SigningKey:
     kid: str

@@ -23,6 +23,7 @@ from auth_helpers import (
     World,
     b64url,
     call_tool,
+    flip_last,
     open_session,
     running_world,
     unsigned_jwt,
@@ -71,10 +72,6 @@ def tampered(w: World) -> str:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["scope"] = "tools:read tools:security admin"
     return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
-
-
-def flip_last(key: str) -> str:
-    return key[:-1] + ("A" if key[-1] != "A" else "B")
 
 
 @dataclass

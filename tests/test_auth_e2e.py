@@ -17,6 +17,7 @@ from auth_helpers import (
     AuthorizationServer,
     bound_socket,
     ec_key,
+    flip_last,
     issue_cert,
     make_ca,
     rsa_key,
@@ -306,7 +307,7 @@ async def test_stateless_protocol_with_credentials(tmp_path: Path) -> None:
             assert client.protocol_version == "2026-07-28"
             result = await client.call_tool("get_capabilities", {})
             assert not result.is_error
-        async with httpx2.AsyncClient(headers={"X-API-Key": key[:-1] + "x"}) as http:
+        async with httpx2.AsyncClient(headers={"X-API-Key": flip_last(key)}) as http:
             with pytest.raises(Exception):  # noqa: B017 - the SDK wraps the 401 in its own error types
                 async with Client(streamable_http_client(server.base_url + "/mcp", http_client=http)) as client:
                     await client.call_tool("get_capabilities", {})
