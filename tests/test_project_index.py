@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import email
 import os
+import random
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +15,8 @@ import pytest
 from code_scalpel.project import index as index_module
 from code_scalpel.project.cache import SummaryCache
 from code_scalpel.project.graph import call_graph_of
-from code_scalpel.project.index import ProjectIndex
+from code_scalpel.project.index import ProjectIndex, interface
+from code_scalpel.project.summary import summarize
 from code_scalpel.project.walker import walk_python_files
 from project_support import APP, build, edges, write_tree
 
@@ -307,6 +312,58 @@ def test_what_another_file_sees_through_a_return_is_kept_fresh(tmp_path: Path, b
     _bump(tmp_path / "p/g.py", head + after)
     index.refresh()
     assert edges(index) == edges(build(tmp_path / "p"))
+
+
+def test_interface_reads_names_not_pairs_that_look_like_them() -> None:
+    """A dict key or a keyword argument spelled ``n`` is a pair, not a name: the fingerprint once crashed on it."""
+    before = "ESCAPES = {'n': '\\n', 't': '\\t'}\ndef f(x):\n    return g(n=x)\n"
+    after = "\n\n" + before.replace("    return", "    len([])\n    return")
+    assert interface(summarize(before, "m", False)) == interface(summarize(after, "m", False))
+    assert interface(summarize(before, "m", False)) != interface(summarize(before.replace("n=x", "n=g"), "m", False))
+
+
+def _random_edit(source: str, rng: random.Random) -> str | None:
+    """One function body of ``source`` edited: two statements swapped, one duplicated or deleted, or a call
+    added that passes one of the module's functions to another (what a parameter receives changes)."""
+    tree = ast.parse(source)
+    bodies = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and len(n.body) > 1]
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if not bodies:
+        return None
+    body = rng.choice(bodies).body
+    i = rng.randrange(len(body) - 1)
+    kind = rng.choice(["swap", "duplicate", "delete", "pass-a-function"])
+    if kind == "swap":
+        body[i], body[i + 1] = body[i + 1], body[i]
+    elif kind == "duplicate":
+        body.insert(i, body[i])
+    elif kind == "delete":
+        del body[i]
+    elif functions:
+        body.insert(i, ast.parse(f"{rng.choice(functions)}({rng.choice(functions)})").body[0])
+    return ast.unparse(tree)  # also moves every line: comments and blank lines are gone
+
+
+def test_random_body_edits_of_a_real_package_match_a_fresh_build(tmp_path: Path) -> None:
+    """Seeded edits of the standard library's email package, each refreshed in place and compared with a
+    build from scratch: the incremental graph must be exactly the same."""
+    root = tmp_path / "p"
+    shutil.copytree(Path(email.__file__).parent, root / "email", ignore=shutil.ignore_patterns("__pycache__"))
+    index = build(root)
+    call_graph_of(index)
+    files = sorted(root.rglob("*.py"))
+    rng = random.Random(7)
+    edited = 0
+    for _ in range(20):
+        path = rng.choice(files)
+        text = _random_edit(path.read_text(), rng)
+        if text is None:
+            continue
+        _bump(path, text)
+        index.refresh()
+        edited += 1
+        assert call_graph_of(index).edges.keys() == call_graph_of(build(root)).edges.keys(), path.name
+    assert edited >= 15
 
 
 RESHAPE_BASE = {

@@ -427,7 +427,7 @@ def _reaches(scope: dict[str, Any]) -> Callable[[Any], Any]:
     def rewrite(expr: Any) -> Any:
         if not isinstance(expr, tuple):
             return expr
-        if expr and expr[0] == "n":
+        if len(expr) == 4 and expr[0] == "n" and isinstance(expr[2], int):  # not a keyword argument named n
             return ("n", expr[1], reach_signature(scope, scope["b"].get(expr[1]), expr[2], expr[3]))
         return tuple(rewrite(e) for e in expr)
 
