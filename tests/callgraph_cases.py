@@ -429,6 +429,17 @@ case(
     "main -> main.run\nmain.run -> main.f",
 )
 case(
+    "generators",
+    "comprehension_variable_read_on_an_earlier_line",
+    {
+        "main.py": (
+            "def f():\n    pass\nclass A:\n    def m(self):\n        f()\nitems = [A()]\n"
+            "out = [\n    x.m()\n    for x in items\n]\n"
+        )
+    },
+    "main -> main.A.m\nmain.A.m -> main.f",
+)
+case(
     "kwargs",
     "kwargs_dict_unpacked_returned",
     {"main.py": "def ident(fn=None):\n    return fn\ndef f():\n    pass\nident(**{'fn': f})()\n"},

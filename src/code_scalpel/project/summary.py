@@ -24,7 +24,7 @@ from typing import Any
 
 #: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
 POS = 1 << 20
-FORMAT = 8  # bump when the summary layout changes: cached summaries of another format are discarded
+FORMAT = 9  # bump when the summary layout changes: cached summaries of another format are discarded
 
 U: tuple = ("u",)
 _LISTS = ("glob", "nonloc", "ret", "yld", "calls", "occ", "attrs", "bases", "star", "params", "kwonly")
@@ -462,7 +462,7 @@ class Extractor:
             if isinstance(child, ast.expr):
                 self.ev(child)
             elif isinstance(child, ast.comprehension):
-                self.e_comprehension(child)
+                self.e_comprehension(child, (node.lineno, node.col_offset))
         return U
 
     def e_name(self, node: ast.Name, kind: str = "read") -> tuple:
@@ -594,21 +594,22 @@ class Extractor:
             key = None
         return ("x", base, key)
 
-    def e_comprehension(self, comp: ast.comprehension) -> None:
+    def e_comprehension(self, comp: ast.comprehension, pos: tuple[int, int]) -> None:
+        """``pos``: where the comprehension starts, before its element, which reads its variables too."""
         it = self.ev(comp.iter)
         self.cur.cx += 1 + len(comp.ifs)
-        self.target(comp.target, ("i", it), (comp.target.lineno, 0))
+        self.target(comp.target, ("i", it), pos)
         for cond in comp.ifs:
             self.ev(cond)
 
     def e_comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> tuple:
         for comp in node.generators:
-            self.e_comprehension(comp)
+            self.e_comprehension(comp, (node.lineno, node.col_offset))
         return ("h", self.ev(node.elt))
 
     def e_dictcomp(self, node: ast.DictComp) -> tuple:
         for comp in node.generators:
-            self.e_comprehension(comp)
+            self.e_comprehension(comp, (node.lineno, node.col_offset))
         self.ev(node.key)
         return ("h", self.ev(node.value))
 
