@@ -472,11 +472,12 @@ class Resolver:
         of a second on every edit.
         """
         rels = sorted({self.scope_rel[q] for q in scopes if q in self.scope_rel})
-        order = {rel: i for i, rel in enumerate(sorted(self.summaries))}
+        order: dict[str, int] = {}
         for name in self.moved_sites:
             grouped = self._by_target.get(name)
             if grouped is None:
                 continue
+            order = order or {rel: i for i, rel in enumerate(sorted(self.summaries))}
             fresh: dict[str, list[tuple[str, tuple, bool]]] = defaultdict(list)
             for target, sites in grouped.items():
                 fresh[target] = [site for site in sites if site[0] not in scopes]
