@@ -314,6 +314,21 @@ def test_what_another_file_sees_through_a_return_is_kept_fresh(tmp_path: Path, b
     assert edges(index) == edges(build(tmp_path / "p"))
 
 
+@pytest.mark.parametrize(
+    ("after", "same"),
+    [
+        ("    scratch = make()\n    scratch.go()\n    return x\n", True),  # a temporary only the body reads
+        ("    x = make()\n    return x\n", False),  # now it is what the function returns
+        ("    tmp = make()\n    return x\n", False),  # the nested function (returned or not) reads it
+    ],
+    ids=["temporary", "returned", "closure"],
+)
+def test_a_new_local_is_part_of_the_interface_only_if_observable(after: str, same: bool) -> None:
+    before = "def make():\n    pass\ndef f(x):\n    def inner():\n        return tmp\n    return x\n"
+    changed = before.replace("    return x\n", after)
+    assert (interface(summarize(before, "m", False)) == interface(summarize(changed, "m", False))) is same
+
+
 def test_interface_reads_names_not_pairs_that_look_like_them() -> None:
     """A dict key or a keyword argument spelled ``n`` is a pair, not a name: the fingerprint once crashed on it."""
     before = "ESCAPES = {'n': '\\n', 't': '\\t'}\ndef f(x):\n    return g(n=x)\n"

@@ -393,8 +393,17 @@ def interface(summary: dict[str, Any]) -> bytes:
     fingerprint, moving a ``return`` past an assignment does not.
     """
     scopes = summary["scopes"]
+    nested: dict[str, list[dict[str, Any]]] = {}
+    for scope in scopes.values():
+        if scope["p"] is not None:
+            nested.setdefault(scope["p"], []).append(scope)
     parts = []
     for q, scope in scopes.items():
+        bindings = scope["b"]
+        if scope["k"] in ("function", "lambda"):
+            # A local that nothing observable reads (a temporary of the body) is the body's business.
+            seen = _observed_names(scope, nested)
+            bindings = {name: bs for name, bs in bindings.items() if name in seen}
         here = _reaches(scope)
         parent = scopes.get(scope["p"]) if scope["p"] is not None else None
         outer = _reaches(parent) if parent is not None else here  # bases and defaults are evaluated outside
@@ -412,13 +421,45 @@ def interface(summary: dict[str, Any]) -> bytes:
                 tuple(scope["nonloc"]),
                 tuple(outer(b) for b in scope["bases"]),
                 tuple((name, outer(d)) for name, d in scope["defaults"].items()),
-                tuple((name, tuple((here(e), blk == 0) for _, e, blk in bs)) for name, bs in scope["b"].items()),
+                tuple((name, tuple((here(e), blk == 0) for _, e, blk in bs)) for name, bs in bindings.items()),
                 tuple(here(r) for r in scope["ret"]),
                 tuple(here(y) for y in scope["yld"]),
                 tuple((here(b), a, here(v)) for b, a, v in scope["attrs"]),
             )
         )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
+def _observed_names(function: dict[str, Any], nested: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Names of a function whose values other modules can observe, through what it returns or yields or
+    assigns to attributes, or through the scopes nested in it (anything of theirs may read its names):
+    those, and what their bindings read in turn."""
+    exprs = [*function["ret"], *function["yld"], *(e for b, _, v in function["attrs"] for e in (b, v))]
+    inner = list(nested.get(function["q"], ()))
+    while inner:
+        scope = inner.pop()
+        exprs += [*scope["ret"], *scope["yld"], *scope["bases"], *scope["defaults"].values()]
+        exprs += [e for b, _, v in scope["attrs"] for e in (b, v)]
+        exprs += [e for bs in scope["b"].values() for _, e, _ in bs]
+        exprs += [call for _, _, call in scope["calls"]]
+        inner += nested.get(scope["q"], ())
+    names: set[str] = set()
+    while exprs:
+        for name in _names_in(exprs.pop()):
+            if name not in names:
+                names.add(name)
+                exprs += [e for _, e, _ in function["b"].get(name, ())]
+    return names
+
+
+def _names_in(expr: Any) -> Iterator[str]:
+    if not isinstance(expr, tuple):
+        return
+    if len(expr) == 4 and expr[0] == "n" and isinstance(expr[2], int):
+        yield expr[1]
+        return
+    for e in expr:
+        yield from _names_in(e)
 
 
 def _reaches(scope: dict[str, Any]) -> Callable[[Any], Any]:
