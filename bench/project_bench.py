@@ -14,6 +14,9 @@ same run.  Scenarios:
                    resolution split in two forked shares;
 * ``warm``         same process, nothing changed: refresh + map + call graph again;
 * ``one-body``     one function body edited: refresh + map + call graph;
+* ``one-local``    a local variable added to that body (still body-only: nothing outside reads it);
+* ``one-passes``   a call added that passes a function to one that calls its parameter: what a
+                   parameter receives changes, so every file's calls are resolved again;
 * ``one-api``      a top-level function added (the module's interface changed);
 * ``restart``      a new process on the persisted cache: load + map + call graph.
 """
@@ -104,6 +107,23 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     index.refresh()
     _map_and_graph(index)
     out["one-body"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
+
+    # Still a body-only edit: a temporary that nothing outside the function can observe.
+    target.write_text(target.read_text().replace("    len([])\n", "    size = len(text)\n    print(size)\n", 1))
+    _later(target)
+    start = time.perf_counter()
+    index.refresh()
+    _map_and_graph(index)
+    out["one-local"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
+
+    # indent() calls its predicate: passing it another function changes what a parameter receives.
+    passing = "def fill(text, width=70, **kwargs):\n    indent('', '', shorten)\n"
+    target.write_text(target.read_text().replace("def fill(text, width=70, **kwargs):\n", passing, 1))
+    _later(target)
+    start = time.perf_counter()
+    index.refresh()
+    _map_and_graph(index)
+    out["one-passes"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
 
     target.write_text(target.read_text() + "\n\ndef _bench_added():\n    return dedent('x')\n")
     _later(target)
@@ -203,6 +223,8 @@ def main() -> int:
             )
         print(f"  {pool['files']} files, {pool['edges']} call edges")
         for key, label in (("warm", "warm (nothing changed)"), ("one-body", "one function body edited"),
+                           ("one-local", "a local added to that body"),
+                           ("one-passes", "a call passing a function added"),
                            ("one-api", "one module's interface edited")):  # fmt: skip
             r = pool[key]
             print(f"{label:<33} {r['seconds']:7.3f} s   (files parsed: {len(r['parsed'])})")
