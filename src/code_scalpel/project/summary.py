@@ -36,14 +36,13 @@ LITERALS = frozenset({"u", "k"})
 
 
 class _Scope:
-    __slots__ = ("blocks", "cx", "d", "lambdas", "last_block", "last_idx", "star")
+    __slots__ = ("blocks", "cx", "d", "lambdas", "last_block", "last_idx")
 
     def __init__(self, d: dict[str, Any]) -> None:
         self.d = d
         self.cx = 1
         self.lambdas = 0
         self.blocks: dict[tuple, int] = {(): 0}
-        self.star: list[str] = []
         # The index of the block last asked for: block paths are nested tuples, whose hash is not cached.
         self.last_block: tuple | None = None
         self.last_idx = 0
