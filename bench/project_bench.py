@@ -94,46 +94,35 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     out["child_peak_mb_cold"] = _child_peak_mb()
     if not edits:
         return out
-    start = time.perf_counter()
-    index.refresh()
-    _map_and_graph(index)
-    out["warm"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
+    out["warm"] = _refreshed(index)
 
     target = root / "textwrap.py"
-    text = target.read_text()
-    target.write_text(text.replace("def dedent(text):\n", "def dedent(text):\n    len([])\n", 1))
-    _later(target)
-    start = time.perf_counter()
-    index.refresh()
-    _map_and_graph(index)
-    out["one-body"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
-
+    out["one-body"] = _edited(index, target, "def dedent(text):\n", "def dedent(text):\n    len([])\n")
     # Still a body-only edit: a temporary that nothing outside the function can observe.
-    target.write_text(target.read_text().replace("    len([])\n", "    size = len(text)\n    print(size)\n", 1))
-    _later(target)
-    start = time.perf_counter()
-    index.refresh()
-    _map_and_graph(index)
-    out["one-local"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
-
+    out["one-local"] = _edited(index, target, "    len([])\n", "    size = len(text)\n    print(size)\n")
     # indent() calls its predicate: passing it another function changes what a parameter receives.
-    passing = "def fill(text, width=70, **kwargs):\n    indent('', '', shorten)\n"
-    target.write_text(target.read_text().replace("def fill(text, width=70, **kwargs):\n", passing, 1))
-    _later(target)
-    start = time.perf_counter()
-    index.refresh()
-    _map_and_graph(index)
-    out["one-passes"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
-
-    target.write_text(target.read_text() + "\n\ndef _bench_added():\n    return dedent('x')\n")
-    _later(target)
-    start = time.perf_counter()
-    index.refresh()
-    _map_and_graph(index)
-    out["one-api"] = {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
+    fill = "def fill(text, width=70, **kwargs):\n"
+    out["one-passes"] = _edited(index, target, fill, fill + "    indent('', '', shorten)\n")
+    out["one-api"] = _edited(index, target, "", "\n\ndef _bench_added():\n    return dedent('x')\n")
     out["peak_mb"] = _peak_mb()
     index.close()
     return out
+
+
+def _edited(index, target: Path, old: str, new: str) -> dict:
+    """Replace ``old`` (once; "": append ``new``) in ``target``, then time refresh + map + call graph."""
+    text = target.read_text()
+    assert old in text, f"{old!r} is not in {target}"
+    target.write_text(text.replace(old, new, 1) if old else text + new)
+    _later(target)
+    return _refreshed(index)
+
+
+def _refreshed(index) -> dict:
+    start = time.perf_counter()
+    index.refresh()
+    _map_and_graph(index)
+    return {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
 
 
 def scenario_restart(root: Path, cache: Path) -> dict:
