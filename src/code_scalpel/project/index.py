@@ -26,7 +26,7 @@ from code_scalpel.project.cache import SummaryCache
 from code_scalpel.project.calls import file_calls
 from code_scalpel.project.resolve import Resolver, reach_signature
 from code_scalpel.project.shares import can_fork, resolve_in_shares
-from code_scalpel.project.summary import summarize
+from code_scalpel.project.summary import is_name, summarize
 from code_scalpel.project.walker import FileEntry, module_name, walk_python_files
 from code_scalpel.sandbox import decode_source
 
@@ -455,7 +455,7 @@ def _observed_names(function: dict[str, Any], nested: dict[str, list[dict[str, A
 def _names_in(expr: Any) -> Iterator[str]:
     if not isinstance(expr, tuple):
         return
-    if len(expr) == 4 and expr[0] == "n" and isinstance(expr[2], int):
+    if is_name(expr):
         yield expr[1]
         return
     for e in expr:
@@ -468,7 +468,7 @@ def _reaches(scope: dict[str, Any]) -> Callable[[Any], Any]:
     def rewrite(expr: Any) -> Any:
         if not isinstance(expr, tuple):
             return expr
-        if len(expr) == 4 and expr[0] == "n" and isinstance(expr[2], int):  # not a keyword argument named n
+        if is_name(expr):
             return ("n", expr[1], reach_signature(scope, scope["b"].get(expr[1]), expr[2], expr[3]))
         return tuple(rewrite(e) for e in expr)
 

@@ -35,6 +35,11 @@ _TRANSPARENT_DECORATORS = {"staticmethod", "classmethod", "property", "abstractm
 LITERALS = frozenset({"u", "k"})
 
 
+def is_name(expr: Any) -> bool:
+    """Whether ``expr`` is a name read, not a pair that starts like one (a keyword argument or dict key "n")."""
+    return type(expr) is tuple and len(expr) == 4 and expr[0] == "n" and type(expr[2]) is int
+
+
 class _Scope:
     __slots__ = ("blocks", "cx", "d", "lambdas", "last_block", "last_idx")
 
