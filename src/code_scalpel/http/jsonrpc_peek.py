@@ -93,9 +93,9 @@ def request_messages(scope: Scope, body: bytes | None) -> list[dict[str, Any]]:
     return parsed
 
 
-def tool_calls(messages: list[dict[str, Any]]) -> list[ToolCall]:
+def tool_calls(parsed: list[dict[str, Any]]) -> list[ToolCall]:
     calls = []
-    for message in messages:
+    for message in parsed:
         if message.get("method") != "tools/call":
             continue
         params = message.get("params")
@@ -105,8 +105,8 @@ def tool_calls(messages: list[dict[str, Any]]) -> list[ToolCall]:
     return calls
 
 
-def first_request_id(messages: list[dict[str, Any]]) -> Any:
-    for message in messages:
+def first_request_id(parsed: list[dict[str, Any]]) -> Any:
+    for message in parsed:
         if "id" in message:
             return message["id"]
     return None
