@@ -203,6 +203,33 @@ case(
     {"main.py": "def deco(fn):\n    return fn\n@deco\ndef a():\n    pass\n@deco\ndef b():\n    pass\na()\n"},
     "main -> main.deco\nmain -> main.a",
 )
+case(
+    "decorators",
+    "decorator_returning_a_factory_call",
+    {
+        # The shape of test.support.cpython_only: the decorator's return is a call that takes the function
+        # as its only argument, so it returns this call's function, not every decorated one.
+        "main.py": (
+            "def _id(obj):\n    return obj\ndef detail(**guards):\n    return _id\n"
+            "def only(test):\n    return detail(cpython=True)(test)\n"
+            "@only\ndef a():\n    pass\n@only\ndef b():\n    pass\na()\n"
+        )
+    },
+    "main -> main.only\nmain.only -> main.detail\nmain.only -> main._id\nmain -> main.a",
+)
+case(
+    "decorators",
+    "decorator_passing_the_function_by_a_keyword_named_n",
+    {
+        # A keyword argument is a (name, value) pair: one named "n" looks like a name read, and once hid
+        # that the return depends on the parameter.
+        "main.py": (
+            "def _id(n):\n    return n\ndef only(test):\n    return _id(n=test)\n"
+            "@only\ndef a():\n    pass\n@only\ndef b():\n    pass\na()\n"
+        )
+    },
+    "main -> main.only\nmain.only -> main._id\nmain -> main.a",
+)
 # --- dicts, lists -----------------------------------------------------------------------------------
 case(
     "dicts",

@@ -4,9 +4,9 @@ An abstract interpreter over the summaries: an expression evaluates to a set
 of abstract values (a module, a function, a class, an instance of a class, a
 container of values, or an external dotted name).  It is flow-sensitive inside
 a scope (a later unconditional binding hides an earlier one), context-
-sensitive for return values (a call binds the callee's parameters to this
-call's arguments, so a decorator that returns its argument returns *this*
-function), and otherwise gives a parameter what the call sites that provably
+sensitive for return values, two calls deep (a call binds the callee's
+parameters to this call's arguments, so a decorator that returns its argument
+returns *this* function), and otherwise gives a parameter what the call sites that provably
 call the function pass it (so a function passed as an argument is known
 inside the callee).  Anything it cannot prove evaluates to the empty set:
 callers report it as unresolved rather than guess.
@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from code_scalpel.project.summary import LITERALS
+from code_scalpel.project.summary import LITERALS, is_name
 
 EMPTY: frozenset = frozenset()
 BUILTINS = frozenset(dir(builtins))
@@ -64,6 +64,10 @@ _PASS_FIRST_ARG = frozenset(
 _ITERATE_FIRST_ARG = frozenset({"builtins.next"})
 _INTERESTING = {"fn", "cls", "inst", "seq", "hom", "dict"}
 _CONTAINERS = frozenset({"seq", "hom", "dict"})
+#: Nested call-site-sensitive evaluations, and the key of an environment that holds its level (no
+#: parameter is named "").
+_CONTEXTS = 2
+_LEVEL = ""
 _ALL_USES = (-1,)  # the reach of a name with no binding in its scope: the initial value, at every use
 
 
@@ -792,8 +796,10 @@ class Resolver:
         scope = self.scopes.get(fq)
         if scope is None:
             return EMPTY
-        # One level of call-site sensitivity: enough for decorators and factories, and bounded.
-        if scope["yld"] or env is not None or not _uses_params(scope):
+        # Two levels of call-site sensitivity: a decorator that returns what a call made with its argument
+        # returns (``return detail(flag)(test)``) still returns *this* function; and bounded.
+        level = 0 if env is None else env[_LEVEL]
+        if scope["yld"] or level >= _CONTEXTS or not _uses_params(scope):
             return self._plain_returns(fq, scope)
         outer = ("ctx", fq)
         if outer in self._active:
@@ -802,6 +808,7 @@ class Resolver:
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
         if bound and receiver is not None and scope["params"]:
             callee_env[scope["params"][0]] = frozenset({receiver})
+        callee_env[_LEVEL] = level + 1
         # The same function called with the same argument values returns the same: many call sites pass
         # the same things (the same receiver, the same class), and their arguments are often calls too.
         key = ("ctx", fq, tuple(sorted(callee_env.items())))
@@ -968,12 +975,13 @@ def _uses_params(scope: dict[str, Any]) -> bool:
 def _mentions(expr: Any, names: set[str]) -> bool:
     if not isinstance(expr, tuple) or not expr:
         return False
-    tag = expr[0]
-    if tag == "n":
+    if is_name(expr):
         return expr[1] in names
-    if tag == "f":
+    tag = expr[0]
+    if tag == "f" and type(expr[1]) is str:
         return True  # a closure may capture the parameters
-    return any(_mentions(e, names) for e in expr[1:] if isinstance(e, tuple))
+    # A tagged node's operands follow its tag; a tuple of items (arguments, pairs) has no tag.
+    return any(_mentions(e, names) for e in expr[type(tag) is str :] if isinstance(e, tuple))
 
 
 def _strings(values: frozenset) -> Iterable[tuple]:
