@@ -130,3 +130,18 @@ def test_an_edit_changing_what_another_share_received_is_seen(tmp_path: Path, bi
     index.refresh()
     assert edges(index) == edges(build(tmp_path / "p", workers=1))
     assert ("z_run.run", "a_caller.b") in edges(index)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_split_cuts_consecutive_runs_the_first_a_little_larger(n: int) -> None:
+    """Every file once, in order; shares of about equal cost but the first (this process's, which does not
+    marshal and send its results) about FIRST_SHARE_WEIGHT times the others."""
+    rels = [f"m{i:03}.py" for i in range(300)]
+    summaries = {rel: {"scopes": {"m": {"calls": [None] * 20}}} for rel in rels}  # 25 each, with the 5 per file
+    parts = shares.split(rels, summaries, n)
+    assert [rel for part in parts for rel in part] == rels
+    assert len(parts) == n
+    others = [len(part) for part in parts[1:]]
+    if others:
+        assert max(others) - min(others) <= 1
+        assert len(parts[0]) / (sum(others) / len(others)) == pytest.approx(shares.FIRST_SHARE_WEIGHT, abs=0.05)

@@ -30,6 +30,11 @@ from code_scalpel.project.resolve import Resolver
 
 log = logging.getLogger(__name__)
 
+#: The first share, this process's, is larger: a child also marshals and sends its results (about 5% of
+#: a share's time on the standard library) while this process waits for them.  Over 8 alternated runs
+#: the shares took 2.80 s (median) against 2.89 s with equal shares.
+FIRST_SHARE_WEIGHT = 1.08
+
 #: ``report(done)``: about how many of the files are resolved, all processes together.
 Report = Callable[[int], None]
 
@@ -39,17 +44,22 @@ def can_fork() -> bool:
 
 
 def split(rels: list[str], summaries: dict[str, dict[str, Any]], n: int) -> list[list[str]]:
-    """``rels`` (sorted) cut into ``n`` runs of consecutive files of about the same number of calls.
+    """``rels`` (sorted) cut into ``n`` runs of consecutive files of about the same number of calls (the
+    first one a little more: :data:`FIRST_SHARE_WEIGHT`).
 
     Consecutive files share most of what they need (a package's own modules), which each share would
     otherwise resolve again.
     """
     cost = [sum(len(scope["calls"]) for scope in summaries[rel]["scopes"].values()) + 5 for rel in rels]
-    total = sum(cost)
+    weights = [FIRST_SHARE_WEIGHT] + [1.0] * (n - 1)
+    bounds = [sum(cost) * sum(weights[: i + 1]) / sum(weights) for i in range(n)]
     parts: list[list[str]] = [[] for _ in range(n)]
     acc = 0
+    i = 0
     for rel, c in zip(rels, cost, strict=True):
-        parts[min(n - 1, acc * n // total)].append(rel)
+        while i < n - 1 and acc >= bounds[i]:
+            i += 1
+        parts[i].append(rel)
         acc += c
     return parts
 
