@@ -15,7 +15,7 @@ import pytest
 from code_scalpel.project import index as index_module
 from code_scalpel.project.cache import SummaryCache
 from code_scalpel.project.graph import call_graph_of
-from code_scalpel.project.index import ProjectIndex, interface
+from code_scalpel.project.index import ProjectIndex, interface, passes
 from code_scalpel.project.summary import summarize
 from code_scalpel.project.walker import walk_python_files
 from project_support import APP, build, edges, write_tree
@@ -327,6 +327,43 @@ def test_a_new_local_is_part_of_the_interface_only_if_observable(after: str, sam
     before = "def make():\n    pass\ndef f(x):\n    def inner():\n        return tmp\n    return x\n"
     changed = before.replace("    return x\n", after)
     assert (interface(summarize(before, "m", False)) == interface(summarize(changed, "m", False))) is same
+
+
+@pytest.mark.parametrize(
+    ("after", "same"),
+    [
+        ("    size = cb.__name__\n    run(cb)\n", True),  # a temporary: what is passed is the same
+        ("\n\n    run(cb)  # moved\n", True),  # positions are not what is passed
+        ("    cb = other\n    run(cb)\n", False),  # what is passed is now bound otherwise
+        ("    run(cb)\n    run(cb)\n", False),  # one more call site
+        ("    run(other)\n", False),
+        ("    run(lambda: cb)\n", False),
+    ],
+    ids=["temporary", "moved", "rebound", "one-more-site", "other-argument", "lambda"],
+)
+def test_passes_changes_only_with_what_the_call_sites_pass(after: str, same: bool) -> None:
+    before = "def other():\n    pass\ndef run(f):\n    f()\ndef g(cb):\n    run(cb)\n"
+    changed = before.replace("    run(cb)\n", after)
+    assert (passes(summarize(before, "m", False)) == passes(summarize(changed, "m", False))) is same
+
+
+def test_an_edit_that_passes_the_same_values_needs_no_global_check(tmp_path: Path) -> None:
+    """What parameters receive is compared across the project only when the edited file's call sites
+    pass something else; either way the graph is the one a fresh build gives."""
+    files = {
+        "g.py": "def run(f):\n    f()\n",
+        "f.py": "from g import run\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    run(a)\n",
+    }
+    index = build(tmp_path / "p", files)
+    call_graph_of(index)
+    for after, checks in [("    x = 1\n    run(a)\n", 0), ("    run(b)\n", 1), ("    run(b)\n    x = 1\n", 1)]:
+        _bump(tmp_path / "p/f.py", files["f.py"].replace("    run(a)\n", after))
+        index.refresh()
+        assert not index.full_recompute
+        call_graph_of(index)
+        assert index.stats["received_checks"] == checks
+        assert edges(index) == edges(build(tmp_path / "p"))
+    assert ("g.run", "f.b") in edges(index)
 
 
 def test_interface_reads_names_not_pairs_that_look_like_them() -> None:

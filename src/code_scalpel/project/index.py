@@ -127,6 +127,8 @@ class ProjectIndex:
         #: the answers may rest on it, so an edit that changes it re-resolves every file.
         self.received: dict[tuple[str, str], bytes] = {}
         self.stale: set[str] = set()
+        #: Stale files whose call sites may now pass other values (see :func:`passes`).
+        self.passes_changed: set[str] = set()
         self.full_recompute = True
         self.results_checked = False
         self.loaded = False
@@ -136,7 +138,14 @@ class ProjectIndex:
         #: (generation, files whose call results it recomputed, or None for all): lets views update in place.
         self.change_log: list[tuple[int, set[str] | None]] = []
         #: Counters tests and benchmarks read: how much work each refresh really did.
-        self.stats: dict[str, Any] = {"parsed": 0, "reused": 0, "last_parsed": [], "cache_hits": 0, "refreshes": 0}
+        self.stats: dict[str, Any] = {
+            "parsed": 0,
+            "reused": 0,
+            "last_parsed": [],
+            "cache_hits": 0,
+            "refreshes": 0,
+            "received_checks": 0,  # body-only edits whose call sites changed: what parameters receive compared
+        }
 
     # -- freshness ----------------------------------------------------------------------------
     def refresh(
@@ -241,8 +250,10 @@ class ProjectIndex:
             return
         if old is None or summary is None or interface(old) != interface(summary):
             self.full_recompute = True
-        else:
-            self.stale.add(rel)
+            return
+        self.stale.add(rel)
+        if passes(old) != passes(summary):
+            self.passes_changed.add(rel)
 
     # -- call graph ---------------------------------------------------------------------------
     def call_results(self, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
@@ -281,7 +292,9 @@ class ProjectIndex:
                 called = self._flow_targets(stale)
                 resolver.forget(self._scopes_of(stale))
                 self._compute(stale, progress)
-                if resolver.receives_otherwise(received, called | self._flow_targets(stale)):
+                check = bool(stale & self.passes_changed)
+                self.stats["received_checks"] += check
+                if check and resolver.receives_otherwise(received, called | self._flow_targets(stale)):
                     resolver.reset()
                     self.results = {}
                     self.received = {}
@@ -297,6 +310,7 @@ class ProjectIndex:
                 if self.cache is not None:
                     self.cache.store_results(self._snapshot(), self.results, self.received, changed)
             self.stale = set()
+            self.passes_changed = set()
             return self.results
 
     def ensure_resolver(self) -> Resolver:
@@ -430,6 +444,31 @@ def interface(summary: dict[str, Any]) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
+def passes(summary: dict[str, Any]) -> bytes:
+    """A fingerprint of what a module's call sites pass (its calls with arguments that are not literals),
+    blind to positions like :func:`interface`.
+
+    Each call is kept with the bindings of the scope that its names read, and theirs in turn.  The
+    values an argument evaluates to, where parameters receive none from call sites, rest on nothing
+    else that a body-only edit can change: when this is the same, every parameter of the project
+    receives what it did, and the edit needs no global check (which, in a file another process
+    resolved in the cold build, first groups every call site of the project spelled like a callee).
+    """
+    scopes = summary["scopes"]
+    by_scope: dict[str, list[tuple]] = {}
+    for sites in summary.get("sites", {}).values():
+        for q, call in sites:
+            by_scope.setdefault(q, []).append(call)
+    parts = []
+    for q, calls in by_scope.items():
+        scope = scopes[q]
+        here = _reaches(scope)
+        read = sorted(_names_read(scope, list(calls)))
+        bindings = tuple((name, tuple((here(e), blk == 0) for _, e, blk in scope["b"].get(name, ()))) for name in read)
+        parts.append((q, tuple(here(call) for call in calls), bindings))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
 def _observed_names(function: dict[str, Any], nested: dict[str, list[dict[str, Any]]]) -> set[str]:
     """Names of a function whose values other modules can observe, through what it returns or yields or
     assigns to attributes, or through the scopes nested in it (anything of theirs may read its names):
@@ -443,12 +482,17 @@ def _observed_names(function: dict[str, Any], nested: dict[str, list[dict[str, A
         exprs += [e for bs in scope["b"].values() for _, e, _ in bs]
         exprs += [call for _, _, call in scope["calls"]]
         inner += nested.get(scope["q"], ())
+    return _names_read(function, exprs)
+
+
+def _names_read(scope: dict[str, Any], exprs: list[Any]) -> set[str]:
+    """The names ``exprs`` read, and those that the bindings of these names in ``scope`` read in turn."""
     names: set[str] = set()
     while exprs:
         for name in _names_in(exprs.pop()):
             if name not in names:
                 names.add(name)
-                exprs += [e for _, e, _ in function["b"].get(name, ())]
+                exprs += [e for _, e, _ in scope["b"].get(name, ())]
     return names
 
 
