@@ -14,6 +14,7 @@ same run.  Scenarios:
                    resolution split in two forked shares;
 * ``warm``         same process, nothing changed: refresh + map + call graph again;
 * ``one-body``     one function body edited: refresh + map + call graph;
+* ``one-child``    an assertion added to a test helper in a file the other process resolved;
 * ``one-local``    a local variable added to that body (still body-only: nothing outside reads it);
 * ``one-passes``   a call added that passes a function to one that calls its parameter: what a
                    parameter receives changes, so every file's calls are resolved again;
@@ -98,6 +99,12 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
 
     target = root / "textwrap.py"
     out["one-body"] = _edited(index, target, "def dedent(text):\n", "def dedent(text):\n    len([])\n")
+    # In a file the forked share resolved (the parent's resolver knows little around it); an assertion
+    # added: its call sites pass what they passed.
+    check = "        result = wrap(text, width, **kwargs)\n"
+    tests = root / "test" / "test_textwrap.py"
+    if tests.exists():  # some distributions ship the standard library without its tests
+        out["one-child"] = _edited(index, tests, check, "        assert width > 0\n" + check)
     # Still a body-only edit: a temporary that nothing outside the function can observe.
     out["one-local"] = _edited(index, target, "    len([])\n", "    size = len(text)\n    print(size)\n")
     # indent() calls its predicate: passing it another function changes what a parameter receives.
@@ -212,10 +219,13 @@ def main() -> int:
             )
         print(f"  {pool['files']} files, {pool['edges']} call edges")
         for key, label in (("warm", "warm (nothing changed)"), ("one-body", "one function body edited"),
+                           ("one-child", "one body, in the forked share"),
                            ("one-local", "a local added to that body"),
                            ("one-passes", "a call passing a function added"),
                            ("one-api", "one module's interface edited")):  # fmt: skip
-            r = pool[key]
+            r = pool.get(key)
+            if r is None:
+                continue
             print(f"{label:<33} {r['seconds']:7.3f} s   (files parsed: {len(r['parsed'])})")
         restart = _child(["--scenario", "restart", "--tree", str(tree), "--cache", str(Path(tmp, f"p{args.runs - 1}"))])
         print(

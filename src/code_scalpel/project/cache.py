@@ -160,15 +160,24 @@ class SummaryCache:
             return None
 
     def store_results(
-        self, snapshot: str, results: dict[str, dict[str, Any]], received: dict, rels: set[str] | None
+        self,
+        snapshot: str,
+        results: dict[str, dict[str, Any]],
+        received: dict,
+        rels: set[str] | None,
+        blobs: dict[str, bytes] | None = None,
     ) -> None:
-        """Record the results of ``rels`` (None: all), and what parameters received, as those of ``snapshot``."""
+        """Record the results of ``rels`` (None: all), and what parameters received, as those of ``snapshot``.
+
+        ``blobs``: results already marshalled, by file.
+        """
+        blobs = blobs or {}
         try:
             rows = [
                 (rel, blob, checksum(blob, rel))
                 for rel in (results if rels is None else rels)
                 if rel in results
-                for blob in [marshal.dumps(results[rel])]
+                for blob in [blobs.get(rel) or marshal.dumps(results[rel])]
             ]
             blob = marshal.dumps(received)
             rows.append((_RECEIVED, blob, checksum(blob, _RECEIVED)))

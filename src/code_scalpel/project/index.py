@@ -273,13 +273,14 @@ class ProjectIndex:
                     return self.results
             resolver = self.ensure_resolver()
             changed: set[str] | None = set()
+            blobs: dict[str, bytes] = {}
             if self.full_recompute:
                 resolver.reset()
                 self.results = {}
                 self.received = {}
                 self.stale = set(self.summaries)
                 self.full_recompute = False
-                self._compute(self.stale, progress)
+                blobs = self._compute(self.stale, progress)
                 changed = None
             elif self.stale:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
@@ -291,14 +292,14 @@ class ProjectIndex:
                 received = dict(self.received)
                 called = self._flow_targets(stale)
                 resolver.forget(self._scopes_of(stale))
-                self._compute(stale, progress)
+                blobs = self._compute(stale, progress)
                 check = bool(stale & self.passes_changed)
                 self.stats["received_checks"] += check
                 if check and resolver.receives_otherwise(received, called | self._flow_targets(stale)):
                     resolver.reset()
                     self.results = {}
                     self.received = {}
-                    self._compute(set(self.summaries), progress)
+                    blobs = self._compute(set(self.summaries), progress)
                     changed = None
                 else:
                     self.received.update(resolver.received())
@@ -308,7 +309,7 @@ class ProjectIndex:
                 self.change_log.append((self.generation, changed))
                 del self.change_log[:-64]
                 if self.cache is not None:
-                    self.cache.store_results(self._snapshot(), self.results, self.received, changed)
+                    self.cache.store_results(self._snapshot(), self.results, self.received, changed, blobs)
             self.stale = set()
             self.passes_changed = set()
             return self.results
@@ -336,7 +337,8 @@ class ProjectIndex:
     def _scopes_of(self, rels: set[str]) -> set[str]:
         return {q for rel in rels if rel in self.summaries for q in self.summaries[rel]["scopes"]}
 
-    def _compute(self, rels: set[str], progress: Progress | None) -> None:
+    def _compute(self, rels: set[str], progress: Progress | None) -> dict[str, bytes]:
+        """Resolves the calls of ``rels``; returns the results already marshalled (by the shares), by file."""
         assert self.resolver is not None
         todo = sorted(rel for rel in rels if rel in self.summaries)
         total = len(todo)
@@ -352,14 +354,15 @@ class ProjectIndex:
 
         self.stats["resolver_processes"] = n
         if n > 1:
-            results, received = resolve_in_shares(self.resolver, self.summaries, todo, n, report)
+            results, received, blobs = resolve_in_shares(self.resolver, self.summaries, todo, n, report)
             self.results.update(results)
             self.received.update(received)
-            return
+            return blobs
         for i, rel in enumerate(todo):
             self.results[rel] = file_calls(self.resolver, self.summaries[rel])
             report(i + 1)
         self.received.update(self.resolver.received())
+        return {}
 
     def _flow_targets(self, rels: set[str]) -> set[str]:
         """The project functions these files' calls pass non-literal values to."""

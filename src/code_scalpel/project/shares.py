@@ -66,10 +66,12 @@ def split(rels: list[str], summaries: dict[str, dict[str, Any]], n: int) -> list
 
 def resolve_in_shares(
     resolver: Resolver, summaries: dict[str, dict[str, Any]], rels: list[str], n: int, report: Report
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], bytes]]:
-    """``file_calls`` of every file in ``rels``, and what parameters received (:meth:`Resolver.received`).
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], bytes], dict[str, bytes]]:
+    """``file_calls`` of every file in ``rels``, what parameters received (:meth:`Resolver.received`), and
+    each file's results marshalled, as the cache stores them.
 
-    This process takes the first share, ``n - 1`` children the rest.
+    This process takes the first share, ``n - 1`` children the rest.  A child sends each file's results
+    marshalled apart, kept as they came; this process marshals its own while it waits for the children.
     """
     resolver.prepare()
     first, *rest = [p for p in split(rels, summaries, n) if p]
@@ -89,17 +91,23 @@ def resolve_in_shares(
             results[rel] = file_calls(resolver, summaries[rel])
             # The other shares advance at about this one's pace.
             report(min(len(rels) - 1, (i + 1) * len(rels) // len(first)))
+        blobs = {rel: marshal.dumps(results[rel]) for rel in first}
         for pid in list(children):
             fd, part = children.pop(pid)
             got = _collect(pid, fd)
             if got is None or set(got[0]) != set(part):
                 log.warning("a resolver process failed; resolving its %d files in this one", len(part))
-                got = ({rel: file_calls(resolver, summaries[rel]) for rel in part}, {})
-            results.update(got[0])
+                for rel in part:
+                    results[rel] = file_calls(resolver, summaries[rel])
+                    blobs[rel] = marshal.dumps(results[rel])
+                continue
+            for rel, blob in got[0].items():
+                results[rel] = marshal.loads(blob)
+            blobs.update(got[0])
             received.update(got[1])
         report(len(rels))
         received.update(resolver.received())
-        return results, received
+        return results, received, blobs
     finally:
         for pid, (fd, _) in children.items():  # cancelled, or an error: leave no process behind
             os.close(fd)
@@ -120,8 +128,8 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
         code = 1
         try:
             os.close(read_fd)
-            results = {rel: file_calls(resolver, summaries[rel]) for rel in part}
-            data = memoryview(marshal.dumps((results, resolver.received())))
+            blobs = {rel: marshal.dumps(file_calls(resolver, summaries[rel])) for rel in part}
+            data = memoryview(marshal.dumps((blobs, resolver.received())))
             while data:
                 data = data[os.write(write_fd, data) :]
             code = 0
@@ -131,8 +139,9 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
     return pid, read_fd
 
 
-def _collect(pid: int, fd: int) -> tuple[dict[str, dict[str, Any]], dict] | None:
-    """A child's results and what its parameters received (it is reaped), or None if it did not finish."""
+def _collect(pid: int, fd: int) -> tuple[dict[str, bytes], dict] | None:
+    """A child's marshalled results and what its parameters received (it is reaped), or None if it did not
+    finish."""
     try:
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
