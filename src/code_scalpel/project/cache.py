@@ -1,10 +1,10 @@
 """The on-disk cache of file summaries: one SQLite file per project root.
 
 Blobs are ``marshal`` data (builtin types only, so loading never runs code);
-each row carries a CRC-32 of all its fields: it guards against accidents (a
+each row carries a CRC-32 of all its fields.  It guards against accidents (a
 torn page, a blob filed under the wrong path), not against someone who can
-write the cache (0600, in the user's cache directory), who could write any
-checksum too; BLAKE2 cost 0.07 s more on each cold build and each restart.  The cache is a
+write the cache (0600, in the user's cache directory) and so any checksum too;
+BLAKE2 cost 0.07 s more on each cold build and each restart.  The cache is a
 convenience, never trusted: a foreign format version, an unreadable database
 or a checksum mismatch makes the whole file be discarded and rebuilt.
 
@@ -14,8 +14,8 @@ at the checkpoint) and no fsync.  A process that dies mid-write leaves the last
 committed state; an OS crash may leave a torn page, which SQLite or the row
 checksums detect.  Pages are 64 KiB: summaries are tens of KiB each, and with
 4 KiB pages SQLite spent twice as long chaining overflow pages.  On the standard
-library this took the cold build's cache writes from 0.45 s to 0.2 s, and CRC-32
-and the larger pages to 0.1 s.
+library the cold build's cache writes went from 0.45 s to 0.2 s with these, and to
+0.1 s with CRC-32 and the larger pages.
 """
 
 from __future__ import annotations

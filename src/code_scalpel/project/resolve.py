@@ -6,9 +6,9 @@ container of values, or an external dotted name).  It is flow-sensitive inside
 a scope (a later unconditional binding hides an earlier one), context-
 sensitive for return values, two calls deep (a call binds the callee's
 parameters to this call's arguments, so a decorator that returns its argument
-returns *this* function), and otherwise gives a parameter what the call sites that provably
-call the function pass it (so a function passed as an argument is known
-inside the callee).  Anything it cannot prove evaluates to the empty set:
+returns *this* function), and otherwise gives a parameter what the call sites
+that provably call the function pass it (so a function passed as an argument
+is known inside the callee).  Anything it cannot prove evaluates to the empty set:
 callers report it as unresolved rather than guess.
 
 Those call sites and arguments are evaluated by a second, base resolver that
