@@ -302,8 +302,7 @@ class ProjectIndex:
                     blobs = self._compute(set(self.summaries), progress)
                     changed = None
                 else:
-                    self.received.update(resolver.received())
-                    changed = stale
+                    changed = stale  # what the parameters received is recorded by _compute
             if self.stale:
                 self.generation += 1
                 self.change_log.append((self.generation, changed))
@@ -438,13 +437,13 @@ def interface(summary: dict[str, Any]) -> bytes:
                 tuple(scope["nonloc"]),
                 tuple(outer(b) for b in scope["bases"]),
                 tuple((name, outer(d)) for name, d in scope["defaults"].items()),
-                tuple((name, tuple((here(e), blk == 0) for _, e, blk in bs)) for name, bs in bindings.items()),
+                tuple((name, _described(here, bs)) for name, bs in bindings.items()),
                 tuple(here(r) for r in scope["ret"]),
                 tuple(here(y) for y in scope["yld"]),
                 tuple((here(b), a, here(v)) for b, a, v in scope["attrs"]),
             )
         )
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+    return digest_of(repr(parts).encode())
 
 
 def passes(summary: dict[str, Any]) -> bytes:
@@ -467,9 +466,15 @@ def passes(summary: dict[str, Any]) -> bytes:
         scope = scopes[q]
         here = _reaches(scope)
         read = sorted(_names_read(scope, list(calls)))
-        bindings = tuple((name, tuple((here(e), blk == 0) for _, e, blk in scope["b"].get(name, ()))) for name in read)
+        bindings = tuple((name, _described(here, scope["b"].get(name, ()))) for name in read)
         parts.append((q, tuple(here(call) for call in calls), bindings))
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+    return digest_of(repr(parts).encode())
+
+
+def _described(here: Callable[[Any], Any], bindings: list[tuple]) -> tuple:
+    """Bindings of a name as fingerprints keep them: each value by what reaches it, and whether it is
+    unconditional."""
+    return tuple((here(e), blk == 0) for _, e, blk in bindings)
 
 
 def _observed_names(function: dict[str, Any], nested: dict[str, list[dict[str, Any]]]) -> set[str]:
