@@ -18,7 +18,11 @@ same run.  Scenarios:
 * ``one-local``    a local variable added to that body (still body-only: nothing outside reads it);
 * ``one-passes``   a call added that passes a function to one that calls its parameter: what a
                    parameter receives changes, so every file's calls are resolved again;
-* ``one-api``      a top-level function added (the module's interface changed);
+* ``one-added``    a top-level function added that nothing looked for: the module's interface grew, but
+                   no answer rested on the name, so only that file's calls are resolved again;
+* ``one-method``   a method added to a class, that nothing looked for either;
+* ``one-api``      a parameter added to a function (the module's interface changed: every file's
+                   calls are resolved again);
 * ``restart``      a new process on the persisted cache: load + map + call graph.
 """
 
@@ -110,7 +114,12 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     # indent() calls its predicate: passing it another function changes what a parameter receives.
     fill = "def fill(text, width=70, **kwargs):\n"
     out["one-passes"] = _edited(index, target, fill, fill + "    indent('', '', shorten)\n")
-    out["one-api"] = _edited(index, target, "", "\n\ndef _bench_added():\n    return dedent('x')\n")
+    out["one-added"] = _edited(index, target, "", "\n\ndef _bench_added():\n    return dedent('x')\n")
+    method = "    def fill(self, text):\n"
+    added = "    def _bench_method(self):\n        return self.wrap('x')\n\n"
+    out["one-method"] = _edited(index, target, method, added + method)
+    signature = "def shorten(text, width, **kwargs):"
+    out["one-api"] = _edited(index, target, signature, signature.replace("width,", "width, x=0,"))
     out["peak_mb"] = _peak_mb()
     index.close()
     return out
@@ -222,7 +231,9 @@ def main() -> int:
                            ("one-child", "one body, in the forked share"),
                            ("one-local", "a local added to that body"),
                            ("one-passes", "a call passing a function added"),
-                           ("one-api", "one module's interface edited")):  # fmt: skip
+                           ("one-added", "a function added, nothing named it"),
+                           ("one-method", "a method added, nothing named it"),
+                           ("one-api", "a parameter added to a function")):  # fmt: skip
             r = pool.get(key)
             if r is None:
                 continue

@@ -252,7 +252,9 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
         (RUN_CALLS, "run(a)\n", "run(a)\n", "pass\n", True),
         (RUN_CALLS, "from f import b\nrun(b)\n", "run(a)\n", "pass\n", True),  # what it received shrinks
         (RUN_CALLS, "run(a)\n", "pass\n", "run(b)\n", True),
-        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(lambda: b())\n", False),  # a new scope: the interface changed
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(a)\n    return a\n", False),  # what main returns: the interface
+        # A new scope that nothing could have looked for: the interface grew, but no answer rested on it.
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(lambda: b())\n", True),
         (RUN_LOOPS, "run([a])\n", "run([a])\n", "run([b])\n", True),
         (BOX, "from g import Box\nBox(a).cb()\n", "Box(a)\n", "Box(b)\n", True),
         (PICK, "from g import pick\npick(a)()\n", "pick(a)\n", "pick(b)\n", True),
@@ -265,6 +267,7 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
         "call-removed-other-caller-left",
         "call-added",
         "interface",
+        "new-lambda",
         "loop-variable",
         "instance-attribute",
         "returned-local",
@@ -392,16 +395,27 @@ def test_reformatting_a_module_keeps_its_interface() -> None:
 def _random_edit(source: str, rng: random.Random) -> str | None:
     """``source`` edited at random: in a function body, two statements swapped, one duplicated or deleted, or
     a call added that passes one of the module's functions to another (what a parameter receives changes);
-    or, at the top, a function added, removed or renamed (the module's interface changes)."""
+    or, at the top, a function added, removed or renamed, an alias or a method added, a function added that
+    passes a function (the module's interface changes)."""
     tree = ast.parse(source)
     bodies = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and len(n.body) > 1]
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
     if not bodies or not functions:
         return None
     body = rng.choice(bodies).body
     i = rng.randrange(len(body) - 1)
-    kind = rng.choice(["swap", "duplicate", "delete", "pass-a-function", "add", "remove", "rename"])
-    if kind == "swap":
+    kinds = ["swap", "duplicate", "delete", "pass-a-function", "add", "remove", "rename", "alias", "add-passing"]
+    kind = rng.choice(kinds + ["add-method"] * bool(classes))
+    name = rng.choice(functions).name
+    if kind == "alias":
+        tree.body.append(ast.parse(f"alias_{rng.randrange(1000)} = {name}").body[0])
+    elif kind == "add-passing":
+        tree.body.append(ast.parse(f"def passing_{rng.randrange(1000)}():\n    {name}({name})").body[0])
+    elif kind == "add-method":
+        method = rng.choice(["get", "close", "run", "__call__", "added"])
+        rng.choice(classes).body.append(ast.parse(f"def {method}(self, *args):\n    return {name}()").body[0])
+    elif kind == "swap":
         body[i], body[i + 1] = body[i + 1], body[i]
     elif kind == "duplicate":
         body.insert(i, body[i])
@@ -440,6 +454,7 @@ def test_random_edits_of_a_real_package_match_a_fresh_build(tmp_path: Path) -> N
         if edited == 20:
             break
     assert edited == 20
+    assert index.stats["additions"] > 0  # some edits only added names: handled like edits of bodies
 
 
 RESHAPE_BASE = {
@@ -491,6 +506,114 @@ def test_interface_change_equals_from_scratch(tmp_path: Path, case: str) -> None
     updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
     assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
     assert updated.unresolved == rebuilt.unresolved
+
+
+ADDITION_BASE = {
+    "pkg/__init__.py": "from .core import *\n",
+    "pkg/core.py": (
+        "class Base:\n    def run(self):\n        self.step()\n    def step(self):\n        pass\n"
+        "class Sub(Base):\n    pass\n"
+        "def make():\n    len([])\n    return Sub()\n"
+    ),
+    "app.py": (
+        "import pkg.core as core\nfrom pkg import *\n"
+        "def main():\n    core.Sub().run()\n    core.missing()\n    from_star()\n    make()\n    core.Sub().other()\n"
+    ),
+}
+_SUB = "class Sub(Base):\n    pass\n"
+
+
+def _in_sub(method: str) -> str:
+    return ADDITION_BASE["pkg/core.py"].replace(_SUB, "class Sub(Base):\n" + method)
+
+
+# What is added to pkg/core.py: (its new text, whether it is handled like a body edit, an edge that must
+# appear or go, or None).  Names nothing looked for are cheap to add; a name an answer looked for (and
+# found missing) may change answers anywhere, so every file is resolved again.
+ADDITIONS = {
+    "function nothing named": (
+        ADDITION_BASE["pkg/core.py"] + "def fresh():\n    make()\n",
+        True,
+        ("pkg.core.fresh", "pkg.core.make"),
+    ),
+    "alias nothing named": (ADDITION_BASE["pkg/core.py"] + "alias = make\n", True, None),
+    "method nothing called": (
+        _in_sub("    def unused(self):\n        self.step()\n"),
+        True,
+        ("pkg.core.Sub.unused", "pkg.core.Base.step"),
+    ),
+    "function looked for through a module alias": (
+        ADDITION_BASE["pkg/core.py"] + "def missing():\n    pass\n",
+        False,
+        ("app.main", "pkg.core.missing"),
+    ),
+    "function looked for through two star imports": (
+        ADDITION_BASE["pkg/core.py"] + "def from_star():\n    pass\n",
+        False,
+        ("app.main", "pkg.core.from_star"),
+    ),
+    "__all__ that stops a star import": (
+        ADDITION_BASE["pkg/core.py"] + "__all__ = ['Base']\n",
+        False,
+        ("app.main", "pkg.core.make"),
+    ),
+    "function shadowing a builtin the module calls": (
+        ADDITION_BASE["pkg/core.py"] + "def len(x):\n    return 0\n",
+        False,
+        ("pkg.core.make", "pkg.core.len"),
+    ),
+    "method looked for on an instance": (
+        _in_sub("    def other(self):\n        pass\n"),
+        False,
+        ("app.main", "pkg.core.Sub.other"),
+    ),
+    "method overriding one called on self in a base class": (
+        _in_sub("    def step(self):\n        pass\n"),
+        False,
+        ("pkg.core.Base.run", "pkg.core.Sub.step"),
+    ),
+    "method that sets an instance attribute": (_in_sub("    def setup(self):\n        self.x = make\n"), False, None),
+    "class": (ADDITION_BASE["pkg/core.py"] + "class New(Base):\n    pass\n", False, None),
+}
+
+
+@pytest.mark.parametrize("case", list(ADDITIONS), ids=list(ADDITIONS))
+def test_added_names_recompute_every_file_only_if_an_answer_looked_for_them(tmp_path: Path, case: str) -> None:
+    text, body_only, edge = ADDITIONS[case]
+    index = build(tmp_path / "p", ADDITION_BASE)
+    before = edges(index)
+    call_graph_of(index)
+    _bump(tmp_path / "p/pkg/core.py", text)
+    index.refresh()
+    assert index.full_recompute != body_only
+    assert index.stats["additions"] == int(body_only)
+    after = edges(index)
+    if edge is not None:
+        assert (edge in before) != (edge in after)
+    fresh = build(tmp_path / "p")
+    assert after == edges(fresh)
+    updated, rebuilt = call_graph_of(index), call_graph_of(fresh)
+    assert updated.edges == rebuilt.edges and updated.defs == rebuilt.defs
+    assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
+
+
+def test_an_addition_after_a_restart_on_cached_results_recomputes_every_file(tmp_path: Path) -> None:
+    """Results loaded from the cache come without what their answers looked for: the first addition is
+    taken as one that may matter; once every file was resolved in this process, the next is cheap."""
+    cache = tmp_path / "cache"
+    call_graph_of(build(tmp_path / "p", ADDITION_BASE, cache=cache))
+    index = build(tmp_path / "p", cache=cache)
+    call_graph_of(index)
+    assert index.stats.get("results_from_cache")
+    core = tmp_path / "p/pkg/core.py"
+    _bump(core, core.read_text() + "def fresh():\n    make()\n")
+    index.refresh()
+    assert index.full_recompute
+    call_graph_of(index)
+    _bump(core, core.read_text() + "def fresher():\n    fresh()\n")
+    index.refresh()
+    assert not index.full_recompute and index.stats["additions"] == 1
+    assert edges(index) == edges(build(tmp_path / "p"))
 
 
 def test_restart_reuses_stored_call_results_and_stays_correct(tmp_path: Path) -> None:

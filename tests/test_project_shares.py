@@ -132,6 +132,29 @@ def test_an_edit_changing_what_another_share_received_is_seen(tmp_path: Path, bi
     assert ("z_run.run", "a_caller.b") in edges(index)
 
 
+@pytest.mark.skipif(not shares.can_fork(), reason="shares are forked on Linux only")
+def test_a_name_the_other_share_looked_for_is_not_added_cheaply(tmp_path: Path, big: None) -> None:
+    """Which absent names the child's answers rested on is known here too: adding one re-resolves every
+    file, while adding a name nothing looked for is handled like an edit of bodies."""
+    files = {
+        **_project(),
+        "a_lib.py": "def present():\n    pass\n",
+        "z_use.py": "import a_lib\ndef main():\n    a_lib.later()\n",  # sorted last: resolved in the child
+    }
+    index = build(tmp_path / "p", files, workers=2)
+    assert ("z_use.main", "a_lib.later") not in edges(index) and index.stats["resolver_processes"] == 2
+    path = tmp_path / "p/a_lib.py"
+    for added, cheap in (("def unused():\n    present()\n", True), ("def later():\n    pass\n", False)):
+        path.write_text(path.read_text() + added)
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+        index.refresh()
+        assert index.full_recompute != cheap
+        assert edges(index) == edges(build(tmp_path / "p", workers=1))
+    assert index.stats["additions"] == 1
+    assert ("z_use.main", "a_lib.later") in edges(index)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_split_cuts_consecutive_runs_the_first_a_little_larger(n: int) -> None:
     """Every file once, in order; shares of about equal cost but the first (this process's, which does not

@@ -130,6 +130,9 @@ class ProjectIndex:
         #: Stale files whose call sites may now pass other values (see :func:`passes`).
         self.passes_changed: set[str] = set()
         self.full_recompute = True
+        #: Whether the resolver recorded which absent names every current result rested on (it did not for
+        #: results loaded from the cache).
+        self.absences_known = False
         self.results_checked = False
         self.loaded = False
         #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
@@ -145,6 +148,7 @@ class ProjectIndex:
             "cache_hits": 0,
             "refreshes": 0,
             "received_checks": 0,  # body-only edits whose call sites changed: what parameters receive compared
+            "additions": 0,  # edits that only added names nothing had looked for: handled as body-only
         }
 
     # -- freshness ----------------------------------------------------------------------------
@@ -248,9 +252,17 @@ class ProjectIndex:
             self.summaries[rel] = summary
         if self.full_recompute:
             return
-        if old is None or summary is None or interface(old) != interface(summary):
+        if old is None or summary is None:
             self.full_recompute = True
             return
+        if interface(old) != interface(summary):
+            # Names added that no answer so far looked for (a new function, say) change nothing that was
+            # computed: the edit is then handled like one of bodies.
+            added = added_names(old, summary)
+            if added is None or not self.absences_known or self.ensure_resolver().rests_on_absence(added):
+                self.full_recompute = True
+                return
+            self.stats["additions"] += 1
         self.stale.add(rel)
         if passes(old) != passes(summary):
             self.passes_changed.add(rel)
@@ -281,6 +293,7 @@ class ProjectIndex:
                 self.stale = set(self.summaries)
                 self.full_recompute = False
                 blobs = self._compute(self.stale, progress)
+                self.absences_known = True
                 changed = None
             elif self.stale:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
@@ -300,6 +313,7 @@ class ProjectIndex:
                     self.results = {}
                     self.received = {}
                     blobs = self._compute(set(self.summaries), progress)
+                    self.absences_known = True
                     changed = None
                 else:
                     changed = stale  # what the parameters received is recorded by _compute
@@ -408,12 +422,43 @@ def interface(summary: dict[str, Any]) -> bytes:
     A name is kept with which of its scope's bindings reach it, not where it is: moving a line keeps the
     fingerprint, moving a ``return`` past an assignment does not.
     """
+    return digest_of(repr(list(_interface_parts(summary).items())).encode())
+
+
+def added_names(old: dict[str, Any], new: dict[str, Any]) -> dict[str, set[str]] | None:
+    """The names an edit only adds to module and class scopes (scope -> names), or None if it changes more
+    of the interface than that.
+
+    New functions and lambdas may come with them, unless they assign attributes (``self.x = ...`` makes
+    an instance attribute of every instance of the class, ``mod.hook = f`` patches another module); a
+    new class may not (the class hierarchy is worked out once for all files).
+    """
+    before, after = _interface_parts(old), _interface_parts(new)
+    added: dict[str, set[str]] = {}
+    for q, (fixed, names) in before.items():
+        now = after.get(q)
+        if now is None or now[0] != fixed:
+            return None
+        if now[1] == names:
+            continue
+        if fixed[1] not in ("module", "class") or any(now[1].get(name) != seen for name, seen in names.items()):
+            return None
+        added[q] = set(now[1]) - set(names)
+    for q in after.keys() - before.keys():
+        scope = new["scopes"][q]
+        if scope["k"] not in ("function", "lambda") or scope["attrs"]:
+            return None
+    return added
+
+
+def _interface_parts(summary: dict[str, Any]) -> dict[str, tuple[tuple, dict[str, tuple]]]:
+    """Scope -> (what other modules can observe of it but its bindings, its bindings by name)."""
     scopes = summary["scopes"]
     nested: dict[str, list[dict[str, Any]]] = {}
     for scope in scopes.values():
         if scope["p"] is not None:
             nested.setdefault(scope["p"], []).append(scope)
-    parts = []
+    parts = {}
     for q, scope in scopes.items():
         bindings = scope["b"]
         if scope["k"] in ("function", "lambda"):
@@ -423,27 +468,25 @@ def interface(summary: dict[str, Any]) -> bytes:
         here = _reaches(scope)
         parent = scopes.get(scope["p"]) if scope["p"] is not None else None
         outer = _reaches(parent) if parent is not None else here  # bases and defaults are evaluated outside
-        parts.append(
-            (
-                q,
-                scope["k"],
-                tuple(scope["params"]),
-                tuple(scope["kwonly"]),
-                scope["vararg"],
-                scope["kwarg"],
-                scope["mk"],
-                tuple(scope["star"]),
-                tuple(scope["glob"]),
-                tuple(scope["nonloc"]),
-                tuple(outer(b) for b in scope["bases"]),
-                tuple((name, outer(d)) for name, d in scope["defaults"].items()),
-                tuple((name, _described(here, bs)) for name, bs in bindings.items()),
-                tuple(here(r) for r in scope["ret"]),
-                tuple(here(y) for y in scope["yld"]),
-                tuple((here(b), a, here(v)) for b, a, v in scope["attrs"]),
-            )
+        fixed = (
+            q,
+            scope["k"],
+            tuple(scope["params"]),
+            tuple(scope["kwonly"]),
+            scope["vararg"],
+            scope["kwarg"],
+            scope["mk"],
+            tuple(scope["star"]),
+            tuple(scope["glob"]),
+            tuple(scope["nonloc"]),
+            tuple(outer(b) for b in scope["bases"]),
+            tuple((name, outer(d)) for name, d in scope["defaults"].items()),
+            tuple(here(r) for r in scope["ret"]),
+            tuple(here(y) for y in scope["yld"]),
+            tuple((here(b), a, here(v)) for b, a, v in scope["attrs"]),
         )
-    return digest_of(repr(parts).encode())
+        parts[q] = (fixed, {name: _described(here, bs) for name, bs in bindings.items()})
+    return parts
 
 
 def passes(summary: dict[str, Any]) -> bytes:

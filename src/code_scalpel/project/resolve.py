@@ -26,6 +26,7 @@ from __future__ import annotations
 import builtins
 import copy
 import hashlib
+import marshal
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -93,6 +94,10 @@ class Resolver:
         self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
         #: Callee names whose call sites changed since the last :meth:`forget` (files removed or added).
         self.moved_sites: set[str] = set()
+        #: ``(module or class, name)`` looked up there and not bound: answers rested on its absence.
+        self.absent: set[tuple[str, str]] = set()
+        #: ``(class, name)`` whose overrides in subclasses were listed (``self.name()`` dispatch).
+        self.dispatched: set[tuple[str, str]] = set()
         for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
             self.add(rel, summaries[rel])
         #: The same project with no incoming parameter values; shares every table but the memos.
@@ -163,6 +168,9 @@ class Resolver:
         self._inst_attrs: dict[str, dict[str, list[tuple[str, tuple]]]] = {}
         self._by_target: dict[str, dict[str, list[tuple[str, tuple, bool]]]] = {}
         self.moved_sites.clear()
+        self.absent.clear()
+        self.dispatched.clear()
+        self._absences_elsewhere: list[bytes] = []
 
     def _enter(self, key: Any) -> bool:
         """Start computing ``key``; False (and the caller answers "unknown") when that would recurse."""
@@ -267,6 +275,8 @@ class Resolver:
         bindings = scope["b"].get(name)
         is_param = kind in ("function", "lambda") and _is_param(scope, name)
         if not bindings and not is_param:
+            if kind != "function" and kind != "lambda":
+                self.absent.add((q, name))
             if name in scope["nonloc"] or kind != "module":
                 parent = scope["p"]
                 while parent is not None and self.scopes[parent]["k"] == "class":
@@ -367,8 +377,10 @@ class Resolver:
             exported = {v[1] for v in _strings(self.final(module, "__all__"))}
             if name not in exported:
                 return EMPTY
-        elif name.startswith("_"):
-            return EMPTY
+        else:
+            self.absent.add((module, "__all__"))  # defining one would change what the star brings
+            if name.startswith("_"):
+                return EMPTY
         return self.module_attr(module, name)
 
     def module_attr(self, module: str, name: str) -> frozenset:
@@ -379,6 +391,8 @@ class Resolver:
             value = self.final(module, name)
             if value:
                 return value
+        else:
+            self.absent.add((module, name))
         for star in scope["star"]:
             value = self.star_attr(star, name)
             if value:
@@ -431,6 +445,37 @@ class Resolver:
         return any(
             fq in functions and _digest(self.incoming(fq, param)) != digest for (fq, param), digest in before.items()
         )
+
+    def absences(self) -> bytes:
+        """The record of absent names and listed overrides, marshalled for another process: names by scope
+        (a set of 65,000 pairs marshals in 0.3 s, this in 0.02 s)."""
+        return marshal.dumps((_by_scope(self.absent), _by_scope(self.dispatched)))
+
+    def add_absences(self, blob: bytes) -> None:
+        """Another process's :meth:`absences`; added to this record when an edit first needs it, not
+        while a cold build waits."""
+        self._absences_elsewhere.append(blob)
+
+    def rests_on_absence(self, added: dict[str, set[str]]) -> bool:
+        """Whether an answer so far looked for one of these names where an edit now binds them (module or
+        class -> names), or listed the overrides of a method that one of them, in a class, now overrides.
+
+        If none did, no answer computed so far depended on these names: the edit that adds them is, for
+        every other file, like an edit of bodies.
+        """
+        for blob in self._absences_elsewhere:
+            for record, by_scope in zip((self.absent, self.dispatched), marshal.loads(blob), strict=True):
+                record.update((q, name) for q, names in by_scope.items() for name in names)
+        self._absences_elsewhere.clear()
+        for q, names in added.items():
+            if any((q, name) in self.absent for name in names):
+                return True
+            # Overrides were listed only after the class table was built (no hierarchy is worked out here).
+            if self.scopes[q]["k"] == "class" and any(
+                name in names and q in self.subclasses_of(c) for c, name in self.dispatched
+            ):
+                return True
+        return False
 
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
         scope = self.scopes[fq]
@@ -672,7 +717,11 @@ class Resolver:
     def _attr_in(self, mro: list[str], name: str, instance: bool, receiver: tuple | None = None) -> frozenset:
         for c in mro:
             scope = self.scopes.get(c)
-            if scope is not None and name in scope["b"]:
+            if scope is None:
+                continue
+            if name not in scope["b"]:
+                self.absent.add((c, name))
+            else:
                 result = set()
                 for value in self.final(c, name):
                     if value[0] == "fn":
@@ -744,6 +793,7 @@ class Resolver:
         key = (cls, name)
         out = self._overrides.get(key)
         if out is None:
+            self.dispatched.add(key)
             out = []
             for sub in self.subclasses_of(cls):
                 scope = self.scopes.get(sub)
@@ -847,6 +897,17 @@ class Resolver:
     ) -> dict[str, frozenset]:
         """The values this call passes to the callee's parameters (only those it provably passes)."""
         return {param: self.eval(arg, q, env, depth) for param, arg in passed(scope, bound, args, kwargs)}
+
+
+def _by_scope(pairs: set[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for q, name in pairs:
+        names = out.get(q)
+        if names is None:
+            out[q] = [name]
+        else:
+            names.append(name)
+    return out
 
 
 def passed(scope: dict[str, Any], bound: bool, args: tuple, kwargs: tuple) -> list[tuple[str, tuple]]:
