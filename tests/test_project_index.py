@@ -252,7 +252,9 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
         (RUN_CALLS, "run(a)\n", "run(a)\n", "pass\n", True),
         (RUN_CALLS, "from f import b\nrun(b)\n", "run(a)\n", "pass\n", True),  # what it received shrinks
         (RUN_CALLS, "run(a)\n", "pass\n", "run(b)\n", True),
-        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(a)\n    return a\n", False),  # what main returns: the interface
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "global zz\n    run(a)\n", False),  # a global declared: the interface
+        # What main returns is part of the interface, but no answer used it.
+        (RUN_CALLS, "run(a)\n", "run(a)\n", "run(a)\n    return a\n", True),
         # A new scope that nothing could have looked for: the interface grew, but no answer rested on it.
         (RUN_CALLS, "run(a)\n", "run(a)\n", "run(lambda: b())\n", True),
         (RUN_LOOPS, "run([a])\n", "run([a])\n", "run([b])\n", True),
@@ -267,6 +269,7 @@ PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
         "call-removed-other-caller-left",
         "call-added",
         "interface",
+        "unused-return",
         "new-lambda",
         "loop-variable",
         "instance-attribute",
@@ -394,9 +397,9 @@ def test_reformatting_a_module_keeps_its_interface() -> None:
 
 def _random_edit(source: str, rng: random.Random) -> str | None:
     """``source`` edited at random: in a function body, two statements swapped, one duplicated or deleted, or
-    a call added that passes one of the module's functions to another (what a parameter receives changes);
-    or, at the top, a function added, removed or renamed, an alias or a method added, a function added that
-    passes a function (the module's interface changes)."""
+    a call added that passes one of the module's functions to another (what a parameter receives changes),
+    or a function returned; or, at the top, a function added, removed or renamed, an alias or a method
+    added, a function added that passes a function (the module's interface changes)."""
     tree = ast.parse(source)
     bodies = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and len(n.body) > 1]
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -405,13 +408,16 @@ def _random_edit(source: str, rng: random.Random) -> str | None:
         return None
     body = rng.choice(bodies).body
     i = rng.randrange(len(body) - 1)
-    kinds = ["swap", "duplicate", "delete", "pass-a-function", "add", "remove", "rename", "alias", "add-passing"]
+    kinds = ["swap", "duplicate", "delete", "pass-a-function", "return", "add", "remove", "rename", "alias"]
+    kinds.append("add-passing")
     kind = rng.choice(kinds + ["add-method"] * bool(classes))
     name = rng.choice(functions).name
     if kind == "alias":
         tree.body.append(ast.parse(f"alias_{rng.randrange(1000)} = {name}").body[0])
     elif kind == "add-passing":
         tree.body.append(ast.parse(f"def passing_{rng.randrange(1000)}():\n    {name}({name})").body[0])
+    elif kind == "return":
+        body.append(ast.parse(f"return {name}").body[0])
     elif kind == "add-method":
         method = rng.choice(["get", "close", "run", "__call__", "added"])
         rng.choice(classes).body.append(ast.parse(f"def {method}(self, *args):\n    return {name}()").body[0])
@@ -454,7 +460,7 @@ def test_random_edits_of_a_real_package_match_a_fresh_build(tmp_path: Path) -> N
         if edited == 20:
             break
     assert edited == 20
-    assert index.stats["additions"] > 0  # some edits only added names: handled like edits of bodies
+    assert index.stats["unseen_changes"] > 0  # some edits only added names: handled like edits of bodies
 
 
 RESHAPE_BASE = {
@@ -514,23 +520,32 @@ ADDITION_BASE = {
         "class Base:\n    def run(self):\n        self.step()\n    def step(self):\n        pass\n"
         "class Sub(Base):\n    pass\n"
         "def make():\n    len([])\n    return Sub()\n"
+        "def pick():\n    return outer\n"
+        "def outer():\n    def inner():\n        pass\n    return inner\n"
     ),
     "app.py": (
         "import pkg.core as core\nfrom pkg import *\n"
         "def main():\n    core.Sub().run()\n    core.missing()\n    from_star()\n    make()\n    core.Sub().other()\n"
+        "    core.pick()()\n"
     ),
 }
 _SUB = "class Sub(Base):\n    pass\n"
 
 
 def _in_sub(method: str) -> str:
-    return ADDITION_BASE["pkg/core.py"].replace(_SUB, "class Sub(Base):\n" + method)
+    return _core(_SUB, "class Sub(Base):\n" + method)
 
 
-# What is added to pkg/core.py: (its new text, whether it is handled like a body edit, an edge that must
-# appear or go, or None).  Names nothing looked for are cheap to add; a name an answer looked for (and
-# found missing) may change answers anywhere, so every file is resolved again.
-ADDITIONS = {
+def _core(old: str, new: str) -> str:
+    assert old in ADDITION_BASE["pkg/core.py"]
+    return ADDITION_BASE["pkg/core.py"].replace(old, new)
+
+
+# pkg/core.py's interface changed: (its new text, whether it is handled like a body edit, an edge that
+# must appear or go, or None).  Names nothing looked for are cheap to add, returns nothing used cheap to
+# change; a name an answer looked for (and found missing), or a return it used, may change answers
+# anywhere, so every file is resolved again.
+UNSEEN = {
     "function nothing named": (
         ADDITION_BASE["pkg/core.py"] + "def fresh():\n    make()\n",
         True,
@@ -574,19 +589,22 @@ ADDITIONS = {
     ),
     "method that sets an instance attribute": (_in_sub("    def setup(self):\n        self.x = make\n"), False, None),
     "class": (ADDITION_BASE["pkg/core.py"] + "class New(Base):\n    pass\n", False, None),
+    "return nothing used": (_core("    len([])\n    return Sub()", "    x = Base\n    return x()"), True, None),
+    "return a call used": (_core("    return outer\n", "    return make\n"), False, ("app.main", "pkg.core.outer")),
+    "return of a function with a nested one": (_core("    return inner\n", "    return make\n"), False, None),
 }
 
 
-@pytest.mark.parametrize("case", list(ADDITIONS), ids=list(ADDITIONS))
-def test_added_names_recompute_every_file_only_if_an_answer_looked_for_them(tmp_path: Path, case: str) -> None:
-    text, body_only, edge = ADDITIONS[case]
+@pytest.mark.parametrize("case", list(UNSEEN), ids=list(UNSEEN))
+def test_an_interface_change_recomputes_every_file_only_if_an_answer_saw_it(tmp_path: Path, case: str) -> None:
+    text, body_only, edge = UNSEEN[case]
     index = build(tmp_path / "p", ADDITION_BASE)
     before = edges(index)
     call_graph_of(index)
     _bump(tmp_path / "p/pkg/core.py", text)
     index.refresh()
     assert index.full_recompute != body_only
-    assert index.stats["additions"] == int(body_only)
+    assert index.stats["unseen_changes"] == int(body_only)
     after = edges(index)
     if edge is not None:
         assert (edge in before) != (edge in after)
@@ -612,7 +630,7 @@ def test_an_addition_after_a_restart_on_cached_results_recomputes_every_file(tmp
     call_graph_of(index)
     _bump(core, core.read_text() + "def fresher():\n    fresh()\n")
     index.refresh()
-    assert not index.full_recompute and index.stats["additions"] == 1
+    assert not index.full_recompute and index.stats["unseen_changes"] == 1
     assert edges(index) == edges(build(tmp_path / "p"))
 
 

@@ -151,7 +151,7 @@ def test_a_name_the_other_share_looked_for_is_not_added_cheaply(tmp_path: Path, 
         index.refresh()
         assert index.full_recompute != cheap
         assert edges(index) == edges(build(tmp_path / "p", workers=1))
-    assert index.stats["additions"] == 1
+    assert index.stats["unseen_changes"] == 1
     assert ("z_use.main", "a_lib.later") in edges(index)
 
 

@@ -130,9 +130,9 @@ class ProjectIndex:
         #: Stale files whose call sites may now pass other values (see :func:`passes`).
         self.passes_changed: set[str] = set()
         self.full_recompute = True
-        #: Whether the resolver recorded which absent names every current result rested on (it did not for
-        #: results loaded from the cache).
-        self.absences_known = False
+        #: Whether the resolver recorded what every current result rested on besides the interfaces (absent
+        #: names, used returns: :meth:`Resolver.seen`); it did not for results loaded from the cache.
+        self.seen_known = False
         self.results_checked = False
         self.loaded = False
         #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
@@ -148,7 +148,7 @@ class ProjectIndex:
             "cache_hits": 0,
             "refreshes": 0,
             "received_checks": 0,  # body-only edits whose call sites changed: what parameters receive compared
-            "additions": 0,  # edits that only added names nothing had looked for: handled as body-only
+            "unseen_changes": 0,  # interface edits no answer had seen (see interface_growth): handled as body-only
         }
 
     # -- freshness ----------------------------------------------------------------------------
@@ -256,13 +256,13 @@ class ProjectIndex:
             self.full_recompute = True
             return
         if interface(old) != interface(summary):
-            # Names added that no answer so far looked for (a new function, say) change nothing that was
-            # computed: the edit is then handled like one of bodies.
-            added = added_names(old, summary)
-            if added is None or not self.absences_known or self.ensure_resolver().rests_on_absence(added):
+            # Names added that no answer so far looked for (a new function, say), returns that no answer used:
+            # nothing computed changes, and the edit is handled like one of bodies.
+            change = interface_growth(old, summary)
+            if change is None or not self.seen_known or self.ensure_resolver().rests_on(*change):
                 self.full_recompute = True
                 return
-            self.stats["additions"] += 1
+            self.stats["unseen_changes"] += 1
         self.stale.add(rel)
         if passes(old) != passes(summary):
             self.passes_changed.add(rel)
@@ -293,7 +293,7 @@ class ProjectIndex:
                 self.stale = set(self.summaries)
                 self.full_recompute = False
                 blobs = self._compute(self.stale, progress)
-                self.absences_known = True
+                self.seen_known = True
                 changed = None
             elif self.stale:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
@@ -313,7 +313,7 @@ class ProjectIndex:
                     self.results = {}
                     self.received = {}
                     blobs = self._compute(set(self.summaries), progress)
-                    self.absences_known = True
+                    self.seen_known = True
                     changed = None
                 else:
                     changed = stale  # what the parameters received is recorded by _compute
@@ -425,30 +425,45 @@ def interface(summary: dict[str, Any]) -> bytes:
     return digest_of(repr(list(_interface_parts(summary).items())).encode())
 
 
-def added_names(old: dict[str, Any], new: dict[str, Any]) -> dict[str, set[str]] | None:
-    """The names an edit only adds to module and class scopes (scope -> names), or None if it changes more
-    of the interface than that.
+def interface_growth(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, set[str]], set[str]] | None:
+    """How an edit changed a module's interface, if only by names added to module and class scopes and by
+    what functions return: (scope -> names added, functions whose returns changed); None if by more.
 
-    New functions and lambdas may come with them, unless they assign attributes (``self.x = ...`` makes
-    an instance attribute of every instance of the class, ``mod.hook = f`` patches another module); a
-    new class may not (the class hierarchy is worked out once for all files).
+    New functions and lambdas may come with the names, unless they assign attributes (``self.x = ...``
+    makes an attribute of every instance of the class, ``mod.hook = f`` patches another module); a new
+    class may not (the class hierarchy is worked out once for all files).  A function whose returns
+    changed may have no nested scope and assign no attribute: then nothing but its returns reads the
+    locals that changed with them.
     """
     before, after = _interface_parts(old), _interface_parts(new)
     added: dict[str, set[str]] = {}
+    returning: set[str] = set()
     for q, (fixed, names) in before.items():
         now = after.get(q)
-        if now is None or now[0] != fixed:
+        if now is None:
             return None
-        if now[1] == names:
+        if now == (fixed, names):
             continue
-        if fixed[1] not in ("module", "class") or any(now[1].get(name) != seen for name, seen in names.items()):
+        kind = fixed[1]
+        if kind in ("module", "class") and now[0] == fixed:
+            if any(now[1].get(name) != seen for name, seen in names.items()):
+                return None
+            added[q] = set(now[1]) - set(names)
+        elif kind in ("function", "lambda") and now[0][:_RETURNS] == fixed[:_RETURNS] and now[0][-1] == fixed[-1]:
+            if fixed[-1] or any(scope["p"] == q for summary in (old, new) for scope in summary["scopes"].values()):
+                return None
+            returning.add(q)
+        else:
             return None
-        added[q] = set(now[1]) - set(names)
     for q in after.keys() - before.keys():
         scope = new["scopes"][q]
         if scope["k"] not in ("function", "lambda") or scope["attrs"]:
             return None
-    return added
+    return added, returning
+
+
+#: Where the returns and yields start in an interface part (the attributes assigned come last).
+_RETURNS = 12
 
 
 def _interface_parts(summary: dict[str, Any]) -> dict[str, tuple[tuple, dict[str, tuple]]]:

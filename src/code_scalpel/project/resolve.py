@@ -98,6 +98,8 @@ class Resolver:
         self.absent: set[tuple[str, str]] = set()
         #: ``(class, name)`` whose overrides in subclasses were listed (``self.name()`` dispatch).
         self.dispatched: set[tuple[str, str]] = set()
+        #: Functions whose returns an answer used.
+        self.returned: set[str] = set()
         for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
             self.add(rel, summaries[rel])
         #: The same project with no incoming parameter values; shares every table but the memos.
@@ -170,7 +172,8 @@ class Resolver:
         self.moved_sites.clear()
         self.absent.clear()
         self.dispatched.clear()
-        self._absences_elsewhere: list[bytes] = []
+        self.returned.clear()
+        self._seen_elsewhere: list[bytes] = []
 
     def _enter(self, key: Any) -> bool:
         """Start computing ``key``; False (and the caller answers "unknown") when that would recurse."""
@@ -446,27 +449,33 @@ class Resolver:
             fq in functions and _digest(self.incoming(fq, param)) != digest for (fq, param), digest in before.items()
         )
 
-    def absences(self) -> bytes:
-        """The record of absent names and listed overrides, marshalled for another process: names by scope
-        (a set of 65,000 pairs marshals in 0.3 s, this in 0.02 s)."""
-        return marshal.dumps((_by_scope(self.absent), _by_scope(self.dispatched)))
+    def seen(self) -> bytes:
+        """What answers rested on besides the interfaces (absent names, listed overrides, used returns),
+        marshalled for another process: pairs as names by scope (a set of 65,000 pairs marshals in 0.3 s,
+        this in 0.02 s)."""
+        return marshal.dumps((_by_scope(self.absent), _by_scope(self.dispatched), list(self.returned)))
 
-    def add_absences(self, blob: bytes) -> None:
-        """Another process's :meth:`absences`; added to this record when an edit first needs it, not
-        while a cold build waits."""
-        self._absences_elsewhere.append(blob)
+    def add_seen(self, blob: bytes) -> None:
+        """Another process's :meth:`seen`; added to this record when an edit first needs it, not while a
+        cold build waits."""
+        self._seen_elsewhere.append(blob)
 
-    def rests_on_absence(self, added: dict[str, set[str]]) -> bool:
+    def rests_on(self, added: dict[str, set[str]], returning: set[str]) -> bool:
         """Whether an answer so far looked for one of these names where an edit now binds them (module or
-        class -> names), or listed the overrides of a method that one of them, in a class, now overrides.
+        class -> names), listed the overrides of a method that one of them, in a class, now overrides, or
+        used what one of the ``returning`` functions returns.
 
-        If none did, no answer computed so far depended on these names: the edit that adds them is, for
-        every other file, like an edit of bodies.
+        If none did, no answer computed so far depended on what the edit changed: it is, for every other
+        file, like an edit of bodies (see :func:`~code_scalpel.project.index.interface_growth`).
         """
-        for blob in self._absences_elsewhere:
-            for record, by_scope in zip((self.absent, self.dispatched), marshal.loads(blob), strict=True):
+        for blob in self._seen_elsewhere:
+            absent, dispatched, returned = marshal.loads(blob)
+            for record, by_scope in ((self.absent, absent), (self.dispatched, dispatched)):
                 record.update((q, name) for q, names in by_scope.items() for name in names)
-        self._absences_elsewhere.clear()
+            self.returned.update(returned)
+        self._seen_elsewhere.clear()
+        if not returning.isdisjoint(self.returned):
+            return True
         for q, names in added.items():
             if any((q, name) in self.absent for name in names):
                 return True
@@ -843,6 +852,7 @@ class Resolver:
         depth: int,
         receiver: tuple | None = None,
     ) -> frozenset:
+        self.returned.add(fq)
         scope = self.scopes.get(fq)
         if scope is None:
             return EMPTY

@@ -72,7 +72,7 @@ def resolve_in_shares(
 
     This process takes the first share, ``n - 1`` children the rest.  A child sends each file's results
     marshalled apart, kept as they came; this process marshals its own while it waits for the children.
-    What the children's answers rested on (absent names) is added to ``resolver``'s own record.
+    What else the children's answers rested on (:meth:`Resolver.seen`) is added to ``resolver``'s record.
     """
     resolver.prepare()
     first, *rest = [p for p in split(rels, summaries, n) if p]
@@ -106,7 +106,7 @@ def resolve_in_shares(
                 results[rel] = marshal.loads(blob)
             blobs.update(got[0])
             received.update(got[1])
-            resolver.add_absences(got[2])
+            resolver.add_seen(got[2])
         report(len(rels))
         received.update(resolver.received())
         return results, received, blobs
@@ -131,7 +131,7 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
         try:
             os.close(read_fd)
             blobs = {rel: marshal.dumps(file_calls(resolver, summaries[rel])) for rel in part}
-            data = memoryview(marshal.dumps((blobs, resolver.received(), resolver.absences())))
+            data = memoryview(marshal.dumps((blobs, resolver.received(), resolver.seen())))
             while data:
                 data = data[os.write(write_fd, data) :]
             code = 0
@@ -142,8 +142,8 @@ def _fork(resolver: Resolver, summaries: dict[str, dict[str, Any]], part: list[s
 
 
 def _collect(pid: int, fd: int) -> tuple[dict[str, bytes], dict, bytes] | None:
-    """A child's marshalled results, what its parameters received and which absent names its answers
-    rested on (it is reaped), or None if it did not finish."""
+    """A child's marshalled results, what its parameters received and what else its answers rested on (it
+    is reaped), or None if it did not finish."""
     try:
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
