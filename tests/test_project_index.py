@@ -245,6 +245,45 @@ BOX = "class Box:\n    def __init__(self, cb):\n        self.cb = cb\ndef run(cb
 PICK = "def pick(x):\n    y = x\n    return y\ndef run(cb):\n    pass\n"
 
 
+NESTED = "def run(cb):\n    def inner():\n        cb()\n    inner()\n"
+# The class is passed on: its attribute, read in another file, holds what cb receives.
+CLASS_INSIDE = "from h import keep\ndef run(cb):\n    class Holder:\n        held = cb\n    keep(Holder)\n"
+
+
+@pytest.mark.parametrize(
+    ("g", "h", "local"),
+    [
+        (RUN_CALLS, "run(a)\n", True),  # only run's own calls read what cb receives
+        (NESTED, "run(a)\n", True),  # and a function nested in it
+        (RUN_CALLS, "x = run(a)\nx()\n", False),  # run's return was used: answers elsewhere may read it
+        (PICK, "from g import pick\npick(a)()\n", False),
+        (BOX, "from g import Box\nBox(a).cb()\n", False),  # stored on self: every instance has it
+        (CLASS_INSIDE, "def keep(k):\n    k.held()\n", False),
+    ],
+    ids=["called", "nested", "return-used", "returned", "stored", "class-inside"],
+)
+def test_new_values_for_a_parameter_re_resolve_only_its_file_if_nothing_else_read_them(
+    tmp_path: Path, g: str, h: str, local: bool
+) -> None:
+    files = {
+        "g.py": g,
+        "f.py": "from g import *\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    pick(a)\n    Box(a)\n",
+        "h.py": "from g import *\nfrom f import a\n" + h,
+    }
+    files["f.py"] += "    run(a)\n"
+    index = build(tmp_path / "p", files)
+    before = edges(index)
+    call_graph_of(index)
+    _bump(tmp_path / "p/f.py", files["f.py"].replace("(a)", "(b)"))
+    index.refresh()
+    assert not index.full_recompute
+    after = edges(index)
+    assert index.stats["received_checks"] == 1 and index.stats["received_local"] == int(local)
+    assert after != before and after == edges(build(tmp_path / "p"))
+    updated, rebuilt = call_graph_of(index), call_graph_of(build(tmp_path / "p"))
+    assert updated.edges == rebuilt.edges and updated.inc == rebuilt.inc and updated.out == rebuilt.out
+
+
 @pytest.mark.parametrize(
     ("g", "h", "before", "after", "body_only"),
     [
@@ -396,10 +435,10 @@ def test_reformatting_a_module_keeps_its_interface() -> None:
 
 
 def _random_edit(source: str, rng: random.Random) -> str | None:
-    """``source`` edited at random: in a function body, two statements swapped, one duplicated or deleted, or
-    a call added that passes one of the module's functions to another (what a parameter receives changes),
-    or a function returned; or, at the top, a function added, removed or renamed, an alias or a method
-    added, a function added that passes a function (the module's interface changes)."""
+    """``source`` edited at random: in a function body, two statements swapped, one duplicated or deleted, a
+    call added that passes one of the module's functions to another or to a function it calls (what a
+    parameter receives changes), or a function returned; or, at the top, a function added, removed or
+    renamed, an alias or a method added, a function added that passes a function (the interface changes)."""
     tree = ast.parse(source)
     bodies = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and len(n.body) > 1]
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -410,12 +449,16 @@ def _random_edit(source: str, rng: random.Random) -> str | None:
     i = rng.randrange(len(body) - 1)
     kinds = ["swap", "duplicate", "delete", "pass-a-function", "return", "add", "remove", "rename", "alias"]
     kinds.append("add-passing")
+    callees = sorted({n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)})
+    kinds += ["pass-to-a-callee"] * bool(callees)
     kind = rng.choice(kinds + ["add-method"] * bool(classes))
     name = rng.choice(functions).name
     if kind == "alias":
         tree.body.append(ast.parse(f"alias_{rng.randrange(1000)} = {name}").body[0])
     elif kind == "add-passing":
         tree.body.append(ast.parse(f"def passing_{rng.randrange(1000)}():\n    {name}({name})").body[0])
+    elif kind == "pass-to-a-callee":  # often a function of another module: its file reads the new value
+        body.insert(i, ast.parse(f"{rng.choice(callees)}({name})").body[0])
     elif kind == "return":
         body.append(ast.parse(f"return {name}").body[0])
     elif kind == "add-method":

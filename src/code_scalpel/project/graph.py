@@ -88,8 +88,12 @@ class CallGraph:
             return
         for a, b in mine["edges"]:
             self.edges.pop((a, b), None)
-            self.out.get(a, set()).discard(b)
-            self.inc.get(b, set()).discard(a)
+            for table, key, other in ((self.out, a, b), (self.inc, b, a)):
+                linked = table.get(key)
+                if linked is not None:
+                    linked.discard(other)
+                    if not linked:  # as if built without it: a node's neighbours are never an empty set
+                        del table[key]
         for key in mine["external"]:
             self.external.pop(key, None)
         for name in mine["defs"]:

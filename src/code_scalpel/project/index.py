@@ -148,6 +148,8 @@ class ProjectIndex:
             "cache_hits": 0,
             "refreshes": 0,
             "received_checks": 0,  # body-only edits whose call sites changed: what parameters receive compared
+            #: edits that changed what a parameter receives where only its own file read it (that file re-resolved)
+            "received_local": 0,
             "unseen_changes": 0,  # interface edits no answer had seen (see interface_growth): handled as body-only
         }
 
@@ -299,8 +301,9 @@ class ProjectIndex:
                 # Only bodies changed: what other modules see of these files is the same, so the resolver keeps
                 # its answers about everything else and forgets the changed files' scopes.  Their calls may now
                 # pass other values to functions elsewhere, and answers anywhere can rest on what a parameter
-                # receives (a callback stored on self and called from a third file): if any parameter of a
-                # function they call receives other values than before, every file is resolved again.
+                # receives (a callback stored on self and called from a third file): if a parameter of a
+                # function they call receives other values than before, that function's file is resolved
+                # again when only its own answers can have read them, and every file otherwise.
                 stale = set(self.stale)
                 received = dict(self.received)
                 called = self._flow_targets(stale)
@@ -308,7 +311,9 @@ class ProjectIndex:
                 blobs = self._compute(stale, progress)
                 check = bool(stale & self.passes_changed)
                 self.stats["received_checks"] += check
-                if check and resolver.receives_otherwise(received, called | self._flow_targets(stale)):
+                called |= self._flow_targets(stale)
+                receiving = resolver.receiving_otherwise(received, called) if check else set()
+                if receiving and (not self.seen_known or not resolver.read_only_inside(receiving)):
                     resolver.reset()
                     self.results = {}
                     self.received = {}
@@ -317,6 +322,12 @@ class ProjectIndex:
                     changed = None
                 else:
                     changed = stale  # what the parameters received is recorded by _compute
+                    self.stats["received_local"] += bool(receiving)
+                    readers = {resolver.scope_rel[fq] for fq in receiving} - stale
+                    if readers:
+                        resolver.forget(self._scopes_of(readers))
+                        blobs.update(self._compute(readers, progress))
+                        changed = stale | readers
             if self.stale:
                 self.generation += 1
                 self.change_log.append((self.generation, changed))

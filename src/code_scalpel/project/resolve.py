@@ -241,6 +241,9 @@ class Resolver:
             self._lookup.pop(q, None)
             self._s_lookup.pop(q, None)
             self._inst_attrs.pop(q, None)
+        # What a nested scope read of these scopes' parameters: their values may be what changed.
+        for key in [key for key in self._final if key[0] in scopes]:
+            del self._final[key]
         self._s_incoming.clear()
         self._s_ctx.clear()
         self._ctx = {}
@@ -443,11 +446,13 @@ class Resolver:
         """A digest of every parameter's incoming values worked out so far: what answers may have rested on."""
         return {key: _digest(values) for key, values in self._s_incoming.items()}
 
-    def receives_otherwise(self, before: dict[tuple[str, str], bytes], functions: set[str]) -> bool:
-        """Whether a parameter of one of ``functions`` now receives other values than ``before`` recorded."""
-        return any(
-            fq in functions and _digest(self.incoming(fq, param)) != digest for (fq, param), digest in before.items()
-        )
+    def receiving_otherwise(self, before: dict[tuple[str, str], bytes], functions: set[str]) -> set[str]:
+        """Those of ``functions`` a parameter of which now receives other values than ``before`` recorded."""
+        return {
+            fq
+            for (fq, param), digest in before.items()
+            if fq in functions and _digest(self.incoming(fq, param)) != digest
+        }
 
     def seen(self) -> bytes:
         """What answers rested on besides the interfaces (absent names, listed overrides, used returns),
@@ -468,12 +473,7 @@ class Resolver:
         If none did, no answer computed so far depended on what the edit changed: it is, for every other
         file, like an edit of bodies (see :func:`~code_scalpel.project.index.interface_growth`).
         """
-        for blob in self._seen_elsewhere:
-            absent, dispatched, returned = marshal.loads(blob)
-            for record, by_scope in ((self.absent, absent), (self.dispatched, dispatched)):
-                record.update((q, name) for q, names in by_scope.items() for name in names)
-            self.returned.update(returned)
-        self._seen_elsewhere.clear()
+        self._merge_seen()
         if not returning.isdisjoint(self.returned):
             return True
         for q, names in added.items():
@@ -485,6 +485,34 @@ class Resolver:
             ):
                 return True
         return False
+
+    def read_only_inside(self, functions: set[str]) -> bool:
+        """Whether only these functions' own files can have read what their parameters receive: no answer
+        used what they, or functions nested in them, return, none of them assigns attributes, and no class
+        is nested in them.
+
+        A parameter's values are read where it is in scope; they leave it through a return, ``self.x =``
+        or ``mod.x =``, a nested class's attributes, and the values passed on to other functions, which
+        the base resolver evaluates without any parameter's values (so what those receive stays the same).
+        """
+        self._merge_seen()
+        for fq in functions:
+            inside = fq + "."
+            for q in self.summaries[self.scope_rel[fq]]["scopes"]:
+                if q != fq and not q.startswith(inside):
+                    continue
+                scope = self.scopes[q]
+                if q in self.returned or scope["attrs"] or scope["k"] == "class":
+                    return False
+        return True
+
+    def _merge_seen(self) -> None:
+        for blob in self._seen_elsewhere:
+            absent, dispatched, returned = marshal.loads(blob)
+            for record, by_scope in ((self.absent, absent), (self.dispatched, dispatched)):
+                record.update((q, name) for q, names in by_scope.items() for name in names)
+            self.returned.update(returned)
+        self._seen_elsewhere.clear()
 
     def _incoming_uncached(self, fq: str, param: str) -> frozenset:
         scope = self.scopes[fq]
