@@ -267,10 +267,12 @@ def test_new_values_for_a_parameter_re_resolve_only_its_file_if_nothing_else_rea
 ) -> None:
     files = {
         "g.py": g,
-        "f.py": "from g import *\ndef a():\n    pass\ndef b():\n    pass\ndef main():\n    pick(a)\n    Box(a)\n",
+        "f.py": (
+            "from g import *\ndef a():\n    pass\ndef b():\n    pass\n"
+            "def main():\n    pick(a)\n    Box(a)\n    run(a)\n"
+        ),
         "h.py": "from g import *\nfrom f import a\n" + h,
     }
-    files["f.py"] += "    run(a)\n"
     index = build(tmp_path / "p", files)
     before = edges(index)
     call_graph_of(index)
@@ -447,8 +449,8 @@ def _random_edit(source: str, rng: random.Random) -> str | None:
         return None
     body = rng.choice(bodies).body
     i = rng.randrange(len(body) - 1)
-    kinds = ["swap", "duplicate", "delete", "pass-a-function", "return", "add", "remove", "rename", "alias"]
-    kinds.append("add-passing")
+    kinds = ["swap", "duplicate", "delete", "pass-a-function", "return"]  # bodies
+    kinds += ["add", "remove", "rename", "alias", "add-passing"]  # the module's top level
     callees = sorted({n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)})
     kinds += ["pass-to-a-callee"] * bool(callees)
     kind = rng.choice(kinds + ["add-method"] * bool(classes))
