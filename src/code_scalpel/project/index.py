@@ -311,8 +311,9 @@ class ProjectIndex:
                 blobs = self._compute(stale, progress)
                 check = bool(stale & self.passes_changed)
                 self.stats["received_checks"] += check
-                called |= self._flow_targets(stale)
-                receiving = resolver.receiving_otherwise(received, called) if check else set()
+                receiving: set[str] = set()
+                if check:
+                    receiving = resolver.receiving_otherwise(received, called | self._flow_targets(stale))
                 if receiving and (not self.seen_known or not resolver.read_only_inside(receiving)):
                     resolver.reset()
                     self.results = {}
