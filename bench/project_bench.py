@@ -12,6 +12,8 @@ same run.  Scenarios:
 * ``cold-serial``  empty cache, one process: index + project map + full call graph;
 * ``cold-pool``    the same with a process pool (2 workers on this machine) and the call
                    resolution split in two forked shares;
+* ``cold-pure``    ``cold-pool`` with ``CODE_SCALPEL_PURE_PYTHON=1``: the Python sources of the modules
+                   setup.py compiles with mypyc, as where no C compiler was at hand;
 * ``warm``         same process, nothing changed: refresh + map + call graph again;
 * ``one-body``     one function body edited: refresh + map + call graph;
 * ``one-child``    an assertion added to a test helper in a file the other process resolved;
@@ -84,6 +86,7 @@ def _map_and_graph(index) -> tuple[float, float, int]:
 
 
 def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
+    import code_scalpel.project as project
     from code_scalpel.project.index import ProjectIndex
 
     out: dict = {}
@@ -95,6 +98,7 @@ def scenario_cold(root: Path, cache: Path, workers: int, edits: bool) -> dict:
     out["cold"] = {"seconds": time.perf_counter() - start, "index": t_index, "map": t_map, "graph": t_graph}
     out["edges"] = n_edges
     out["files"] = len(index.summaries)
+    out["compiled"] = project.COMPILED
     out["peak_mb_cold"] = _peak_mb()
     out["child_peak_mb_cold"] = _child_peak_mb()
     if not edits:
@@ -163,8 +167,11 @@ def _later(path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
 
 
-def _child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+def _child(args: list[str], pure: bool = False) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CODE_SCALPEL_PURE_PYTHON"}
+    if pure:
+        env["CODE_SCALPEL_PURE_PYTHON"] = "1"
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"scenario {args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -200,7 +207,7 @@ def main() -> int:
         print(f"tree: {args.root} ({fl['files']} files), {os.cpu_count()} cores")
         print(f"floor  ast.parse alone            {base:7.2f} s   peak {fl['peak_mb']:.0f} MB")
         # The machine is shared and noisy: alternate serial and pool runs, keep each one's best.
-        serials, pools = [], []
+        serials, pools, pures = [], [], []
         for i in range(args.runs):
             serials.append(
                 _child(
@@ -214,12 +221,20 @@ def main() -> int:
                     + (["--edits"] if last else [])
                 )
             )
+            pures.append(
+                _child(
+                    ["--scenario", "cold", "--tree", str(tree), "--cache", str(Path(tmp, f"q{i}")), "--workers", "2"],
+                    pure=True,
+                )
+            )
         serial = min(serials, key=lambda r: r["cold"]["seconds"])
         pool = pools[-1]
         best_pool = min(pools, key=lambda r: r["cold"]["seconds"])
         pool = {**pool, "cold": best_pool["cold"], "peak_mb_cold": best_pool["peak_mb_cold"]}
         pool["child_peak_mb_cold"] = best_pool["child_peak_mb_cold"]
-        for name, r in (("cold, 1 process ", serial), ("cold, pool of 2 ", pool)):
+        pure = min(pures, key=lambda r: r["cold"]["seconds"])
+        print(f"compiled modules (setup.py): {'in use' if pool['compiled'] else 'NOT in use: the Python sources'}")
+        for name, r in (("cold, 1 process ", serial), ("cold, pool of 2 ", pool), ("  same, sources  ", pure)):
             c = r["cold"]
             print(
                 f"{name} map+graph           {c['seconds']:7.2f} s = {c['seconds'] / base:4.2f}x floor "

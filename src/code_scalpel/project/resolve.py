@@ -24,7 +24,6 @@ cut at the same place whatever the hash seed.
 from __future__ import annotations
 
 import builtins
-import copy
 import hashlib
 import marshal
 from collections import defaultdict
@@ -80,33 +79,61 @@ def display(q: str) -> str:
 
 
 class Resolver:
-    def __init__(self, summaries: dict[str, dict[str, Any]]) -> None:
-        self.summaries = summaries
-        self.scopes: dict[str, dict[str, Any]] = {}
-        self.module_rel: dict[str, str] = {}
-        self.scope_rel: dict[str, str] = {}
-        #: callee name (last identifier of a call's target) -> rel -> [(scope, call)]: where to look for
-        #: the arguments a function receives.
-        self.call_sites: dict[str, dict[str, list[tuple[str, tuple]]]] = defaultdict(dict)
-        #: attribute -> rel -> [(scope, object expr, value expr)] of ``obj.attr = value`` outside ``self``.
-        self.attr_sites: dict[str, dict[str, list[tuple[str, tuple, tuple]]]] = defaultdict(dict)
-        #: imported name -> local aliases it is bound to (``from m import f as g``).
-        self.aliases: dict[str, dict[str, set[str]]] = defaultdict(dict)
-        #: Callee names whose call sites changed since the last :meth:`forget` (files removed or added).
-        self.moved_sites: set[str] = set()
-        #: ``(module or class, name)`` looked up there and not bound: answers rested on its absence.
-        self.absent: set[tuple[str, str]] = set()
-        #: ``(class, name)`` whose overrides in subclasses were listed (``self.name()`` dispatch).
-        self.dispatched: set[tuple[str, str]] = set()
-        #: Functions whose returns an answer used.
-        self.returned: set[str] = set()
-        for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
-            self.add(rel, summaries[rel])
+    # Declared here, not in __init__: the base resolver takes these tables from the main one, and mypyc
+    # (see setup.py) compiles this class with one slot per attribute.
+    summaries: dict[str, dict[str, Any]]
+    scopes: dict[str, dict[str, Any]]
+    module_rel: dict[str, str]
+    scope_rel: dict[str, str]
+    #: callee name (last identifier of a call's target) -> rel -> [(scope, call)]: where to look for
+    #: the arguments a function receives.
+    call_sites: dict[str, dict[str, list[tuple[str, tuple]]]]
+    #: attribute -> rel -> [(scope, object expr, value expr)] of ``obj.attr = value`` outside ``self``.
+    attr_sites: dict[str, dict[str, list[tuple[str, tuple, tuple]]]]
+    #: imported name -> local aliases it is bound to (``from m import f as g``).
+    aliases: dict[str, dict[str, set[str]]]
+    #: Callee names whose call sites changed since the last :meth:`forget` (files removed or added).
+    moved_sites: set[str]
+    #: ``(module or class, name)`` looked up there and not bound: answers rested on its absence.
+    absent: set[tuple[str, str]]
+    #: ``(class, name)`` whose overrides in subclasses were listed (``self.name()`` dispatch).
+    dispatched: set[tuple[str, str]]
+    #: Functions whose returns an answer used.
+    returned: set[str]
+
+    def __init__(self, summaries: dict[str, dict[str, Any]], tables: Resolver | None = None) -> None:
+        """``tables``: the main resolver whose tables this one, its base resolver, shares."""
         #: The same project with no incoming parameter values; shares every table but the memos.
         self.base: Resolver | None = None
+        if tables is not None:
+            self.summaries = tables.summaries
+            self.scopes = tables.scopes
+            self.module_rel = tables.module_rel
+            self.scope_rel = tables.scope_rel
+            self.call_sites = tables.call_sites
+            self.attr_sites = tables.attr_sites
+            self.aliases = tables.aliases
+            self.moved_sites = tables.moved_sites
+            self.absent = tables.absent
+            self.dispatched = tables.dispatched
+            self.returned = tables.returned
+            self.reset(tables._shared())
+            return
+        self.summaries = summaries
+        self.scopes = {}
+        self.module_rel = {}
+        self.scope_rel = {}
+        self.call_sites = defaultdict(dict)
+        self.attr_sites = defaultdict(dict)
+        self.aliases = defaultdict(dict)
+        self.moved_sites = set()
+        self.absent = set()
+        self.dispatched = set()
+        self.returned = set()
+        for rel in sorted(summaries):  # the order answers are computed in must not depend on the walk's
+            self.add(rel, summaries[rel])
         self.reset()
-        self.base = copy.copy(self)
-        self.base.reset(self._shared())
+        self.base = Resolver(summaries, self)
 
     # -- bookkeeping --------------------------------------------------------------------------
     def add(self, rel: str, summary: dict[str, Any]) -> None:
@@ -150,8 +177,9 @@ class Resolver:
         #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
         shared = shared or ({}, {}, {}, {}, {}, {})
         self._s_lookup, self._s_final, self._s_attr, self._s_returns, self._s_incoming, self._s_ctx = shared
-        if getattr(self, "base", None) is not None:
-            self.base.reset(self._shared())
+        base = getattr(self, "base", None)
+        if base is not None:
+            base.reset(self._shared())
         self._lookup: dict[str, dict[tuple, frozenset]] = {}
         self._final: dict[tuple, frozenset] = {}
         self._attr: dict[tuple, frozenset] = {}
@@ -271,7 +299,7 @@ class Resolver:
         return scope["q"]
 
     # -- names --------------------------------------------------------------------------------
-    def lookup(self, q: str, name: str, pos: tuple | None, blk: int, env: dict | None) -> frozenset:
+    def lookup(self, q: str, name: str, pos: int | None, blk: int, env: dict | None) -> frozenset:
         scope = self.scopes.get(q)
         if scope is None:
             return EMPTY
@@ -325,10 +353,10 @@ class Resolver:
         scope: dict,
         q: str,
         name: str,
-        pos: tuple | None,
+        pos: int | None,
         blk: int,
         env: dict | None,
-        bindings: list,
+        bindings: list | None,
         is_param: bool,
     ) -> frozenset:
         kind = scope["k"]
@@ -569,7 +597,7 @@ class Resolver:
                 fresh[target] = [site for site in sites if site[0] not in scopes]
             per_file = self.call_sites.get(name, {})
             for rel in rels:
-                self._group(fresh, per_file.get(rel, ()))
+                self._group(fresh, per_file.get(rel, []))
             for sites in fresh.values():
                 sites.sort(key=lambda site: order[self.scope_rel[site[0]]])
             self._by_target[name] = fresh
@@ -608,16 +636,16 @@ class Resolver:
             return frozenset(result)
         if tag == "c":
             funcs = self.eval(expr[1], q, env, depth)
-            result = self.call_result(funcs, expr[2], expr[3], q, env, depth)
+            called = self.call_result(funcs, expr[2], expr[3], q, env, depth)
             modelled = [f[1] for f in funcs if f[0] == "ext"]
             if modelled and expr[2] and expr[2][0][0] != "*":
                 if len(expr) > 4 or any(m in _PASS_FIRST_ARG for m in modelled):
                     # External decorators (lru_cache, wraps(...), app.route(...)) and a few builtins hand the
                     # function back or call it: model them as returning their first argument.
-                    result |= self.eval(expr[2][0], q, env, depth)
+                    called |= self.eval(expr[2][0], q, env, depth)
                 if any(m in _ITERATE_FIRST_ARG for m in modelled):
-                    result |= self.iterate(self.eval(expr[2][0], q, env, depth))
-            return result
+                    called |= self.iterate(self.eval(expr[2][0], q, env, depth))
+            return called
         if tag == "f":
             target = self.scopes.get(expr[1])
             if target is None:
@@ -896,7 +924,7 @@ class Resolver:
         callee_env = self.bind_args(scope, bound, args, kwargs, q, env, depth)
         if bound and receiver is not None and scope["params"]:
             callee_env[scope["params"][0]] = frozenset({receiver})
-        callee_env[_LEVEL] = level + 1
+        callee_env[_LEVEL] = level + 1  # type: ignore[assignment]
         # The same function called with the same argument values returns the same: many call sites pass
         # the same things (the same receiver, the same class), and their arguments are often calls too.
         key = ("ctx", fq, tuple(sorted(callee_env.items())))
@@ -1028,12 +1056,15 @@ def _is_param(scope: dict[str, Any], name: str) -> bool:
     return name in scope["params"] or name in scope["kwonly"] or name == scope["vararg"] or name == scope["kwarg"]
 
 
-def _reaching(scope: dict[str, Any], bindings: list, pos: tuple | None, blk: int) -> tuple[list[tuple], bool]:
+def _reaching(
+    scope: dict[str, Any], bindings: list[tuple[int, tuple, int]], pos: int | None, blk: int
+) -> tuple[list[tuple], bool]:
     """Binding expressions that may reach a use, and whether the scope's initial value may too."""
     blocks = scope["blocks"]
-    use_path = blocks[blk] if pos is not None else ()
+    use_path: tuple = blocks[blk] if pos is not None else ()
     exprs = []
-    for bpos, expr, bblk in reversed(bindings):
+    for i in range(len(bindings) - 1, -1, -1):  # not reversed(): mypyc 2.4 fails to compile that loop here
+        bpos, expr, bblk = bindings[i]
         if pos is not None and bpos > pos:
             continue
         exprs.append(expr)
@@ -1048,7 +1079,7 @@ def reach_signature(scope: dict[str, Any], bindings: list | None, pos: int | Non
     if not bindings:
         return _ALL_USES
     blocks = scope["blocks"]
-    use_path = blocks[blk] if pos is not None else ()
+    use_path: tuple = blocks[blk] if pos is not None else ()
     out = []
     for i in range(len(bindings) - 1, -1, -1):
         bpos, _, bblk = bindings[i]

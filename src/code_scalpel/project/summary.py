@@ -20,6 +20,7 @@ an earlier one for a later use when its block encloses the use's block.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 #: Positions are one int, ``line * POS + column``: a tuple per name costs too much memory on big trees.
@@ -68,6 +69,8 @@ class Extractor:
         self.stack: list[_Scope] = []
         self.block: tuple = ()
         self.class_q: list[str | None] = [None]
+        #: The last number given to a block (a branch, a loop, a handler): tags that tell blocks apart.
+        self.tags = 0
 
     # -- scopes -------------------------------------------------------------------------------
     def _new_scope(self, q: str, kind: str, node: ast.AST | None, parent: str | None) -> _Scope:
@@ -168,6 +171,11 @@ class Extractor:
             else:
                 self.stmt(st)
 
+    def _tag(self) -> int:
+        # Numbers, not the nodes' ids: the same source gives the same summary in every process.
+        self.tags += 1
+        return self.tags
+
     def in_block(self, tag: Any, stmts: list[ast.stmt]) -> None:
         saved = self.block
         self.block = (*saved, tag)
@@ -192,12 +200,12 @@ class Extractor:
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
         for name, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
             defaults[name] = self.ev(default)
-        for a, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            if default is not None:
-                defaults[a.arg] = self.ev(default)
-        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if a is not None and a.annotation is not None:
-                self.ev(a.annotation)
+        for kw, kwdefault in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kwdefault is not None:
+                defaults[kw.arg] = self.ev(kwdefault)
+        for anyarg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if anyarg is not None and anyarg.annotation is not None:
+                self.ev(anyarg.annotation)
         if node.returns is not None:
             self.ev(node.returns)
         parent = self.cur
@@ -305,13 +313,13 @@ class Extractor:
             self.ev(t)
             s = t.slice
             key = s.value if isinstance(s, ast.Constant) and isinstance(s.value, str | int) else None
-            self._mutate(t.value.id, ("d", ((key, value),)), pos, t)
+            self._mutate(t.value.id, ("d", ((key, value),)), pos)
         else:
             self.ev(t)
 
-    def _mutate(self, name: str, value: tuple, pos: tuple[int, int], node: ast.AST) -> None:
+    def _mutate(self, name: str, value: tuple, pos: tuple[int, int]) -> None:
         saved = self.block
-        self.block = (*saved, ("mut", id(node)))
+        self.block = (*saved, ("mut", self._tag()))
         self.bind(name, value, pos)
         self.block = saved
 
@@ -319,25 +327,28 @@ class Extractor:
         it = self.ev(node.iter)
         self.cur.cx += 1
         saved = self.block
-        self.block = (*saved, id(node))
+        tag = self._tag()
+        self.block = (*saved, tag)
         self.target(node.target, ("i", it), (node.lineno, node.col_offset))
         self.body(node.body)
         self.block = saved
-        self.in_block(("else", id(node)), node.orelse)
+        self.in_block(("else", tag), node.orelse)
 
     def s_while(self, node: ast.While) -> None:
         self.ev(node.test)
         self.cur.cx += 1
-        self.in_block(id(node), node.body)
-        self.in_block(("else", id(node)), node.orelse)
+        tag = self._tag()
+        self.in_block(tag, node.body)
+        self.in_block(("else", tag), node.orelse)
 
     def s_if(self, node: ast.If) -> None:
         self.ev(node.test)
         self.cur.cx += 1
         if self.cur.d["k"] == "module" and _is_main_test(node.test):
             self.main_block = node.lineno
-        self.in_block(id(node), node.body)
-        self.in_block(("else", id(node)), node.orelse)
+        tag = self._tag()
+        self.in_block(tag, node.body)
+        self.in_block(("else", tag), node.orelse)
 
     def s_with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
@@ -352,7 +363,7 @@ class Extractor:
         for h in node.handlers:
             self.cur.cx += 1
             saved = self.block
-            self.block = (*saved, id(h))
+            self.block = (*saved, self._tag())
             if h.type is not None:
                 self.ev(h.type)
             if h.name:
@@ -360,7 +371,7 @@ class Extractor:
                 self.bind(h.name, U, (h.lineno, h.col_offset))
             self.body(h.body)
             self.block = saved
-        self.in_block(("else", id(node)), node.orelse)
+        self.in_block(("else", self._tag()), node.orelse)
         self.body(node.finalbody)
 
     def s_match(self, node: Any) -> None:
@@ -368,7 +379,7 @@ class Extractor:
         for case in node.cases:
             self.cur.cx += 1
             saved = self.block
-            self.block = (*saved, id(case))
+            self.block = (*saved, self._tag())
             for sub in ast.walk(case.pattern):
                 name = getattr(sub, "name", None) or getattr(sub, "rest", None)
                 if isinstance(name, str):
@@ -524,7 +535,7 @@ class Extractor:
             and args[-1][0] != "*"
         ):
             item = ("i", args[-1]) if func[2] == "extend" else args[-1]
-            self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0), node)
+            self._mutate(f.value.id, ("h", item), (node.end_lineno or node.lineno, node.end_col_offset or 0))
         self._call(node.lineno, node.col_offset, call)
         return call
 
@@ -679,7 +690,7 @@ class Extractor:
         return ("k", v) if isinstance(v, str) and len(v) <= 64 else U
 
 
-_STMT = {
+_STMT: dict[type, Callable[[Extractor, Any], Any]] = {
     ast.FunctionDef: Extractor.s_function,
     ast.AsyncFunctionDef: Extractor.s_function,
     ast.ClassDef: Extractor.s_class,
@@ -710,7 +721,7 @@ _STMT = {
 if hasattr(ast, "TryStar"):
     _STMT[ast.TryStar] = Extractor.s_try
 
-_EXPR = {
+_EXPR: dict[type, Callable[[Extractor, Any], Any]] = {
     ast.Name: Extractor.e_name,
     ast.Attribute: Extractor.e_attribute,
     ast.Call: Extractor.e_call,
