@@ -25,7 +25,9 @@ same run.  Scenarios:
 * ``one-method``   a method added to a class, that nothing looked for either;
 * ``one-api``      a parameter added to a function (the module's interface changed: every file's
                    calls are resolved again);
-* ``restart``      a new process on the persisted cache: load + map + call graph.
+* ``restart``      a new process on the persisted cache: load + map + call graph;
+* ``restart-edit`` the same after a body edited and a function added in one file while no server ran:
+                   taken in as edits, not as a new project.
 """
 
 from __future__ import annotations
@@ -145,9 +147,14 @@ def _refreshed(index) -> dict:
     return {"seconds": time.perf_counter() - start, "parsed": index.stats["last_parsed"]}
 
 
-def scenario_restart(root: Path, cache: Path) -> dict:
+def scenario_restart(root: Path, cache: Path, edit: bool) -> dict:
     from code_scalpel.project.index import ProjectIndex
 
+    if edit:  # made while no server ran: a body, then one function more that nothing names
+        target = root / "textwrap.py"
+        text = target.read_text().replace("def dedent(text):\n", "def dedent(text):\n    len(())\n", 1)
+        target.write_text(text + "\n\ndef _bench_while_down():\n    return 1\n")
+        _later(target)
     start = time.perf_counter()
     index = ProjectIndex(root, lambda p: True, cache)
     index.refresh()
@@ -158,6 +165,7 @@ def scenario_restart(root: Path, cache: Path) -> dict:
         "index": t_index,
         "graph": t_graph,
         "parsed": len(index.stats["last_parsed"]),
+        "resolved": index.stats["resolved"],
         "peak_mb": _peak_mb(),
     }
 
@@ -185,6 +193,7 @@ def main() -> int:
     parser.add_argument("--cache")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--edits", action="store_true")
+    parser.add_argument("--edit-while-down", action="store_true")
     parser.add_argument("--runs", type=int, default=2, help="cold runs of each kind (the best is kept)")
     args = parser.parse_args()
     if args.scenario == "floor":
@@ -194,7 +203,7 @@ def main() -> int:
         print(json.dumps(scenario_cold(Path(args.tree), Path(args.cache), args.workers, args.edits)))
         return 0
     if args.scenario == "restart":
-        print(json.dumps(scenario_restart(Path(args.tree), Path(args.cache))))
+        print(json.dumps(scenario_restart(Path(args.tree), Path(args.cache), args.edit_while_down)))
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -258,6 +267,12 @@ def main() -> int:
             f"restart on the persisted cache {restart['seconds']:7.2f} s = {restart['seconds'] / base:4.2f}x floor "
             f"(load {restart['index']:.2f}, graph {restart['graph']:.2f}, parsed {restart['parsed']})"
             f"  peak {restart['peak_mb']:.0f} MB"
+        )
+        cache = str(Path(tmp, f"p{args.runs - 1}"))
+        down = _child(["--scenario", "restart", "--tree", str(tree), "--cache", cache, "--edit-while-down"])
+        print(
+            f"restart, a file edited meanwhile {down['seconds']:7.2f} s = {down['seconds'] / base:4.2f}x floor "
+            f"(parsed {down['parsed']}, files resolved {down['resolved']})"
         )
         print(f"peak memory (pool run, all scenarios): {pool['peak_mb']:.0f} MB")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import email
 import os
 import random
@@ -660,22 +661,29 @@ def test_an_interface_change_recomputes_every_file_only_if_an_answer_saw_it(tmp_
     assert updated.unresolved == rebuilt.unresolved and updated.inc == rebuilt.inc
 
 
-def test_an_addition_after_a_restart_on_cached_results_recomputes_every_file(tmp_path: Path) -> None:
-    """Results loaded from the cache come without what their answers looked for: the first addition is
+@pytest.mark.parametrize("record", ["stored", "missing"])
+def test_an_addition_after_a_restart_on_cached_results(tmp_path: Path, record: str) -> None:
+    """What the results' answers looked for is stored with them: after a restart, an addition no answer
+    looked for is cheap.  Without that record (a cache written before it was kept), the first addition is
     taken as one that may matter; once every file was resolved in this process, the next is cheap."""
     cache = tmp_path / "cache"
     call_graph_of(build(tmp_path / "p", ADDITION_BASE, cache=cache))
+    if record == "missing":
+        (db_file,) = cache.glob("*.sqlite")
+        with contextlib.closing(sqlite3.connect(db_file)) as db:
+            assert db.execute("DELETE FROM results WHERE rel = ?", ("\0seen",)).rowcount == 1
+            db.commit()
     index = build(tmp_path / "p", cache=cache)
     call_graph_of(index)
     assert index.stats.get("results_from_cache")
     core = tmp_path / "p/pkg/core.py"
     _bump(core, core.read_text() + "def fresh():\n    make()\n")
     index.refresh()
-    assert index.full_recompute
-    call_graph_of(index)
+    assert index.full_recompute == (record == "missing")
+    assert edges(index) == edges(build(tmp_path / "p"))
     _bump(core, core.read_text() + "def fresher():\n    fresh()\n")
     index.refresh()
-    assert not index.full_recompute and index.stats["unseen_changes"] == 1
+    assert not index.full_recompute and index.stats["unseen_changes"] == (1 if record == "missing" else 2)
     assert edges(index) == edges(build(tmp_path / "p"))
 
 
@@ -726,3 +734,95 @@ def test_corrupt_stored_results_are_recomputed(tmp_path: Path) -> None:
     second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
     second.refresh()
     assert edges(second) == expected and not second.stats.get("results_from_cache")
+
+
+RESTART_BASE = {
+    "g.py": "def run(cb):\n    cb()\n\ndef helper():\n    return 1\n",
+    "f.py": "from g import run, helper\ndef a():\n    helper()\ndef b():\n    pass\ndef main():\n    run(a)\n",
+    "h.py": "import f\nimport g\nf.main()\ng.later()\n",
+}
+_F = RESTART_BASE["f.py"]
+
+# Edits made while no server ran (rel -> new text, None: deleted), and how many files the restarted index
+# resolves again: "all" where an answer rested on what changed (the record of what they looked for is
+# stored with the results), or for a file added or removed.
+RESTART_EDITS = {
+    "a body edited": ({"f.py": _F.replace("def b():\n    pass", "def b():\n    helper()")}, 1),
+    "bodies of two files": (
+        {
+            "f.py": _F.replace("def b():\n    pass", "def b():\n    helper()"),
+            "g.py": RESTART_BASE["g.py"].replace("    cb()\n", "    cb()\n    cb()\n"),
+        },
+        2,
+    ),
+    "touched, same text": ({"f.py": _F}, 0),
+    "a function added that nothing looked for": ({"g.py": RESTART_BASE["g.py"] + "def extra():\n    pass\n"}, 1),
+    "a function added that a call looked for": ({"g.py": RESTART_BASE["g.py"] + "def later():\n    pass\n"}, "all"),
+    # run's parameter now receives b too, and nothing outside run can have read it: f.py and g.py again
+    "another function passed": ({"f.py": _F.replace("run(a)", "run(a)\n    run(b)")}, 2),
+    "a file removed": ({"h.py": None}, "all"),
+    "a file added": ({"k.py": "from g import helper\nhelper()\n"}, "all"),
+}
+
+
+@pytest.mark.parametrize("case", list(RESTART_EDITS), ids=list(RESTART_EDITS))
+def test_edits_made_while_no_server_ran_are_taken_in_as_edits(tmp_path: Path, case: str) -> None:
+    """After a restart the cached files are the state before the first refresh and their stored results
+    are reused: a body edited since re-resolves its own file, not the project."""
+    changes, resolved = RESTART_EDITS[case]
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    call_graph_of(build(project, RESTART_BASE, cache=cache))
+    for rel, text in changes.items():
+        if text is None:
+            (project / rel).unlink()
+        else:
+            _bump(project / rel, text)
+    restarted = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
+    restarted.refresh()
+    graph = call_graph_of(restarted)
+    fresh = call_graph_of(build(tmp_path / "fresh", {rel: (project / rel).read_text() for rel in restarted.files}))
+    assert graph.edges.keys() == fresh.edges.keys() and graph.inc == fresh.inc
+    if resolved == "all":  # (after the edited file alone, where what it passes was compared first)
+        assert restarted.stats["resolved"] >= len(restarted.summaries)
+    else:
+        assert restarted.stats["resolved"] == resolved and restarted.stats["results_from_cache"]
+
+
+def test_damaged_stored_results_after_an_edit_while_no_server_ran(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = tmp_path / "p"
+    call_graph_of(build(project, RESTART_BASE, cache=cache))
+    (db_file,) = cache.glob("*.sqlite")
+    db = sqlite3.connect(db_file)
+    db.execute("UPDATE results SET blob = X'00010203' WHERE rel = 'g.py'")
+    db.commit()
+    db.close()
+    _bump(project / "f.py", _F.replace("def b():\n    pass", "def b():\n    helper()"))
+    restarted = build(project, cache=cache)
+    assert edges(restarted) == edges(
+        build(tmp_path / "fresh", {**RESTART_BASE, "f.py": (project / "f.py").read_text()})
+    )
+    assert restarted.stats["resolved"] == len(RESTART_BASE) and not restarted.stats.get("results_from_cache")
+
+
+def test_random_edits_each_taken_in_by_a_restart_match_a_fresh_build(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    cache = tmp_path / "cache"
+    shutil.copytree(Path(email.__file__).parent, root / "email", ignore=shutil.ignore_patterns("__pycache__"))
+    call_graph_of(build(root, cache=cache))
+    files = sorted(root.rglob("*.py"))
+    rng = random.Random(11)
+    edited = cheap = 0
+    while edited < 12:
+        path = rng.choice(files)
+        text = _random_edit(path.read_text(), rng)
+        if text is None:
+            continue
+        _bump(path, text)
+        index = build(root, cache=cache)
+        assert call_graph_of(index).edges.keys() == call_graph_of(build(root)).edges.keys(), path.name
+        cheap += index.stats["resolved"] < len(index.summaries)
+        index.close()
+        edited += 1
+    assert cheap > 0  # some of them were body edits: one file resolved again, not the package

@@ -48,6 +48,8 @@ def checksum(blob: bytes, *fields: object) -> bytes:
 
 #: The row of the results table that holds what parameters received (no file has this path: it has a NUL).
 _RECEIVED = "\0received"
+#: The row that holds what the results' answers rested on besides the interfaces (``Resolver.seen_record``).
+_SEEN = "\0seen"
 
 
 class CacheCorrupt(Exception):
@@ -140,23 +142,50 @@ class SummaryCache:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
 
-    def load_results(self, snapshot: str) -> tuple[dict[str, dict[str, Any]], dict] | None:
-        """The call results stored for this exact snapshot of the project, and what parameters received."""
+    def results_snapshot(self) -> str | None:
+        """The snapshot of file digests the stored call results are those of (None: none stored)."""
         try:
             row = self.db.execute("SELECT value FROM meta WHERE key = 'results_snapshot'").fetchone()
-            if row is None or row[0] != snapshot:
-                return None
+        except sqlite3.DatabaseError as exc:
+            log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
+            return None
+        return row[0] if row is not None else None
+
+    def load_results(self, snapshot: str) -> tuple[dict[str, dict[str, Any]], dict] | None:
+        """The call results stored for this exact snapshot of the project, and what parameters received."""
+        if self.results_snapshot() != snapshot:
+            return None
+        try:
             out = {}
             for rel, blob, check in self.db.execute("SELECT rel, blob, checksum FROM results"):
                 if checksum(blob, rel) != check:
                     raise CacheCorrupt(f"checksum mismatch for the results of {rel}")
                 out[rel] = marshal.loads(blob)
             received = out.pop(_RECEIVED, None)
+            out.pop(_SEEN, None)  # read apart, by load_seen
             if received is None:
                 raise CacheCorrupt("what parameters received is missing")
             return out, received
         except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
             log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
+            return None
+
+    def load_seen(self, snapshot: str) -> list[bytes] | None:
+        """What the answers of the results stored for ``snapshot`` rested on, if it was stored with them."""
+        if self.results_snapshot() != snapshot:
+            return None
+        try:
+            row = self.db.execute("SELECT blob, checksum FROM results WHERE rel = ?", (_SEEN,)).fetchone()
+            if row is None:
+                return None
+            if checksum(row[0], _SEEN) != row[1]:
+                raise CacheCorrupt("checksum mismatch for what the answers rested on")
+            record = marshal.loads(row[0])
+            if not isinstance(record, list) or not all(isinstance(blob, bytes) for blob in record):
+                raise CacheCorrupt("what the answers rested on is not a list of records")
+            return record
+        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+            log.warning("the record stored with the call results in %s is unusable (%s)", self.path, exc)
             return None
 
     def store_results(
@@ -166,10 +195,13 @@ class SummaryCache:
         received: dict,
         rels: set[str] | None,
         blobs: dict[str, bytes] | None = None,
+        seen: list[bytes] | None = None,
+        seen_unchanged: bool = False,
     ) -> None:
         """Record the results of ``rels`` (None: all), and what parameters received, as those of ``snapshot``.
 
-        ``blobs``: results already marshalled, by file.
+        ``blobs``: results already marshalled, by file.  ``seen``: what every answer of the results rested
+        on; None drops the stored one (it would not cover these results), unless ``seen_unchanged``.
         """
         blobs = blobs or {}
         try:
@@ -181,11 +213,15 @@ class SummaryCache:
             ]
             blob = marshal.dumps(received)
             rows.append((_RECEIVED, blob, checksum(blob, _RECEIVED)))
+            if seen is not None:
+                blob = marshal.dumps(seen)
+                rows.append((_SEEN, blob, checksum(blob, _SEEN)))
             self.db.execute("BEGIN")
             if rels is None:
                 self.db.execute("DELETE FROM results")
             else:
-                self.db.executemany("DELETE FROM results WHERE rel = ?", [(r,) for r in rels])
+                gone = [*rels, _SEEN] if seen is None and not seen_unchanged else rels
+                self.db.executemany("DELETE FROM results WHERE rel = ?", [(r,) for r in gone])
             self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('results_snapshot', ?)", (snapshot,))
             self.db.execute("COMMIT")

@@ -54,6 +54,14 @@ def digest_of(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def snapshot_of(digests: dict[str, bytes]) -> str:
+    """One digest of a project's files (path -> content digest): what stored call results are those of."""
+    h = hashlib.blake2b(digest_size=16)
+    for rel in sorted(digests):
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + digests[rel])
+    return h.hexdigest()
+
+
 def parse_file(path: str, rel: str, max_bytes: int) -> tuple[str, int, int, bytes, bytes]:
     """Read, hash and summarize one file; returns marshalled bytes (cheap to send between processes)."""
     import gc
@@ -130,10 +138,17 @@ class ProjectIndex:
         #: Stale files whose call sites may now pass other values (see :func:`passes`).
         self.passes_changed: set[str] = set()
         self.full_recompute = True
-        #: Whether the resolver recorded what every current result rested on besides the interfaces (absent
-        #: names, used returns: :meth:`Resolver.seen`); it did not for results loaded from the cache.
+        #: Whether the resolver holds what every current result rested on besides the interfaces (absent
+        #: names, used returns: :meth:`Resolver.seen`): recorded while computing them, or stored with them.
         self.seen_known = False
+        #: The snapshot of results loaded (or to be loaded) from the cache whose record has not been read yet.
+        self.seen_pending: str | None = None
+        #: The resolver's :meth:`~Resolver.seen_state` when its record was last stored (None: none stored).
+        self.seen_stored: tuple[int, ...] | None = None
         self.results_checked = False
+        #: After a restart, the snapshot of the cached files when the stored call results are theirs: those
+        #: files were taken as the state before the first refresh, and the results are loaded on first need.
+        self.baseline: str | None = None
         self.loaded = False
         #: Bumped whenever the call results change, so derived views (the graph) know when to rebuild.
         self.generation = 0
@@ -151,6 +166,7 @@ class ProjectIndex:
             #: edits that changed what a parameter receives where only its own file read it (that file re-resolved)
             "received_local": 0,
             "unseen_changes": 0,  # interface edits no answer had seen (see interface_growth): handled as body-only
+            "resolved": 0,  # files whose calls were resolved, all refreshes together
         }
 
     # -- freshness ----------------------------------------------------------------------------
@@ -168,6 +184,7 @@ class ProjectIndex:
             self.loaded = True
             if self.cache is not None:
                 cached = self.cache.load()
+                self._adopt(cached)
         entries, self.truncated = walk_python_files(self.root, self.contains, max_files=max_files)
         todo: list[FileEntry] = []
         seen = set()
@@ -175,9 +192,11 @@ class ProjectIndex:
             seen.add(entry.rel)
             known = self.files.get(entry.rel)
             if known is not None and known[0] == entry.size and known[1] == entry.mtime_ns:
+                self.stats["cache_hits"] += entry.rel in cached
                 continue
             record = cached.get(entry.rel)
             if record is not None and record[0] == entry.size and record[1] == entry.mtime_ns:
+                # Stored results of other files than these: the summary is reused, the calls are not.
                 self.files[entry.rel] = record[:3]
                 self.summaries[entry.rel] = record[3]
                 self.stats["cache_hits"] += 1
@@ -261,7 +280,7 @@ class ProjectIndex:
             # Names added that no answer so far looked for (a new function, say), returns that no answer used:
             # nothing computed changes, and the edit is handled like one of bodies.
             change = interface_growth(old, summary)
-            if change is None or not self.seen_known or self.ensure_resolver().rests_on(*change):
+            if change is None or not self._seen_known() or self.ensure_resolver().rests_on(*change):
                 self.full_recompute = True
                 return
             self.stats["unseen_changes"] += 1
@@ -273,12 +292,17 @@ class ProjectIndex:
     def call_results(self, progress: Progress | None = None) -> dict[str, dict[str, Any]]:
         """Per-file call edges, recomputed only where stale."""
         with self.lock, _no_gc():
+            if self.baseline is not None:
+                self._load_baseline()
+                if not self.stale and not self.full_recompute:
+                    return self.results
             if self.full_recompute and self.cache is not None and not self.results_checked:
                 # A restart on an unchanged project: the stored results are exactly those of these files.
                 self.results_checked = True
                 stored = self.cache.load_results(self._snapshot())
                 if stored is not None and set(stored[0]) == set(self.summaries):
                     self.results, self.received = stored
+                    self.seen_pending = self._snapshot()
                     self.full_recompute = False
                     self.stale = set()
                     self.generation += 1
@@ -290,6 +314,7 @@ class ProjectIndex:
             blobs: dict[str, bytes] = {}
             if self.full_recompute:
                 resolver.reset()
+                self.seen_pending = None  # the record is made anew
                 self.results = {}
                 self.received = {}
                 self.stale = set(self.summaries)
@@ -304,6 +329,7 @@ class ProjectIndex:
                 # receives (a callback stored on self and called from a third file): if a parameter of a
                 # function they call receives other values than before, that function's file is resolved
                 # again when only its own answers can have read them, and every file otherwise.
+                self._seen_known()  # read before anything is stored: storing without it drops it
                 stale = set(self.stale)
                 received = dict(self.received)
                 called = self._flow_targets(stale)
@@ -314,7 +340,7 @@ class ProjectIndex:
                 receiving: set[str] = set()
                 if check:
                     receiving = resolver.receiving_otherwise(received, called | self._flow_targets(stale))
-                if receiving and (not self.seen_known or not resolver.read_only_inside(receiving)):
+                if receiving and (not self._seen_known() or not resolver.read_only_inside(receiving)):
                     resolver.reset()
                     self.results = {}
                     self.received = {}
@@ -334,10 +360,51 @@ class ProjectIndex:
                 self.change_log.append((self.generation, changed))
                 del self.change_log[:-64]
                 if self.cache is not None:
-                    self.cache.store_results(self._snapshot(), self.results, self.received, changed, blobs)
+                    seen, unchanged = self._seen_to_store(changed is None)
+                    self.cache.store_results(
+                        self._snapshot(), self.results, self.received, changed, blobs, seen, unchanged
+                    )
             self.stale = set()
             self.passes_changed = set()
             return self.results
+
+    def _load_baseline(self) -> None:
+        """The stored call results of the files adopted at the restart (:meth:`_adopt`), unless an edit since
+        means every file is resolved again anyway."""
+        assert self.cache is not None and self.baseline is not None
+        baseline, self.baseline = self.baseline, None
+        stored = None if self.full_recompute else self.cache.load_results(baseline)
+        if stored is None or set(stored[0]) != set(self.summaries):
+            self.full_recompute = True
+            return
+        self.results, self.received = stored
+        self.stats["results_from_cache"] = True
+        self.generation += 1
+        self.change_log.append((self.generation, None))
+
+    def _seen_known(self) -> bool:
+        """Whether :attr:`seen_known`, reading the record stored with cached results on first need."""
+        if self.seen_pending is not None and self.cache is not None:
+            record = self.cache.load_seen(self.seen_pending)
+            self.seen_pending = None
+            if record is not None:
+                resolver = self.ensure_resolver()
+                for blob in record:
+                    resolver.add_seen(blob)
+                self.seen_known = True
+                self.seen_stored = resolver.seen_state()
+        return self.seen_known
+
+    def _seen_to_store(self, everything: bool) -> tuple[list[bytes] | None, bool]:
+        """The record to store with the results (None: drop the stored one), or whether it is unchanged."""
+        if not self.seen_known or self.resolver is None:
+            self.seen_stored = None
+            return None, False
+        state = self.resolver.seen_state()
+        if not everything and state == self.seen_stored:
+            return None, True
+        self.seen_stored = state
+        return self.resolver.seen_record(), False
 
     def ensure_resolver(self) -> Resolver:
         """The resolver over the current summaries (created on first need: cached results do not need it)."""
@@ -347,10 +414,22 @@ class ProjectIndex:
             return self.resolver
 
     def _snapshot(self) -> str:
-        h = hashlib.blake2b(digest_size=16)
-        for rel in sorted(self.files):
-            h.update(rel.encode("utf-8", "surrogatepass") + b"\0" + self.files[rel][2])
-        return h.hexdigest()
+        return snapshot_of({rel: record[2] for rel, record in self.files.items()})
+
+    def _adopt(self, cached: dict[str, tuple[int, int, bytes, dict[str, Any]]]) -> None:
+        """After a restart: if the stored call results are those of the cached files, take those files as
+        the state before this refresh, so that what changed while no server ran is handled as edits are
+        (a body edited re-resolves its file, not the project)."""
+        assert self.cache is not None
+        snapshot = snapshot_of({rel: record[2] for rel, record in cached.items()})
+        if not cached or self.cache.results_snapshot() != snapshot:
+            return
+        for rel, (size, mtime, digest, summary) in cached.items():
+            self.files[rel] = (size, mtime, digest)
+            self.summaries[rel] = summary
+        self.baseline = self.seen_pending = snapshot
+        self.results_checked = True
+        self.full_recompute = False
 
     def changed_since(self, generation: int) -> set[str] | None:
         """Files whose call results changed after ``generation``; None when unknown or everything."""
@@ -378,6 +457,7 @@ class ProjectIndex:
                 progress(done, total, f"resolved calls in {done}/{total} files")
 
         self.stats["resolver_processes"] = n
+        self.stats["resolved"] += total
         if n > 1:
             results, received, blobs = resolve_in_shares(self.resolver, self.summaries, todo, n, report)
             self.results.update(results)
