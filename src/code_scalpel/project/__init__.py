@@ -24,7 +24,7 @@ NATIVE_MODULES = ("summary", "resolve", "calls")
 NATIVE_RECORD = "native.json"
 
 
-def source_digest(path: Path) -> str:
+def _source_digest(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
@@ -32,7 +32,7 @@ def _compiled_is_current(here: Path) -> bool:
     try:
         record = json.loads((here / NATIVE_RECORD).read_text())
         return set(record) == set(NATIVE_MODULES) and all(
-            source_digest(here / f"{name}.py") == record[name] for name in NATIVE_MODULES
+            _source_digest(here / f"{name}.py") == record[name] for name in NATIVE_MODULES
         )
     except (OSError, ValueError, TypeError):
         return False
