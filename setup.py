@@ -34,6 +34,8 @@ class OptionalBuildExt(build_ext):
         except Exception as exc:  # any build failure means: install the pure Python modules
             print(f"code-scalpel: not compiled, the Python sources are used ({exc})", file=sys.stderr)
             return
+        if not self.extensions:
+            return
         digests = {
             name: hashlib.blake2b(Path(src).read_bytes(), digest_size=16).hexdigest()
             for name, src in zip(MODULES, SOURCES, strict=True)
