@@ -106,11 +106,21 @@ def _corrupt_garbage(path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
 
 
+def _execute(db_file: Path, sql: str, params: tuple = ()) -> int:
+    """Runs one statement on a cache file as another program could; returns the rows it changed."""
+    with contextlib.closing(sqlite3.connect(db_file)) as db:
+        changed = db.execute(sql, params).rowcount
+        db.commit()
+    return changed
+
+
+def _cache_file(cache: Path) -> Path:
+    (db_file,) = cache.glob("*.sqlite")
+    return db_file
+
+
 def _corrupt_blob(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("UPDATE files SET summary = X'00010203'")
-    db.commit()
-    db.close()
+    _execute(path, "UPDATE files SET summary = X'00010203'")
 
 
 def _swapped_blobs(path: Path) -> None:
@@ -124,17 +134,11 @@ def _swapped_blobs(path: Path) -> None:
 
 
 def _foreign_version(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = 'other' WHERE key = 'version'")
-    db.commit()
-    db.close()
+    _execute(path, "UPDATE meta SET value = 'other' WHERE key = 'version'")
 
 
 def _other_root(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = '/elsewhere' WHERE key = 'root'")
-    db.commit()
-    db.close()
+    _execute(path, "UPDATE meta SET value = '/elsewhere' WHERE key = 'root'")
 
 
 @pytest.mark.parametrize("damage", [_corrupt_garbage, _corrupt_blob, _swapped_blobs, _foreign_version, _other_root])
@@ -144,8 +148,7 @@ def test_bad_cache_is_discarded_and_rebuilt(tmp_path: Path, damage) -> None:
     first = build(project, APP, cache=cache)
     expected = edges(first)
     first.close()
-    (db_file,) = cache.glob("*.sqlite")
-    damage(db_file)
+    damage(_cache_file(cache))
     second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
     second.refresh()
     assert second.stats["cache_hits"] == 0 and second.stats["parsed"] == len(APP)
@@ -669,10 +672,7 @@ def test_an_addition_after_a_restart_on_cached_results(tmp_path: Path, record: s
     cache = tmp_path / "cache"
     call_graph_of(build(tmp_path / "p", ADDITION_BASE, cache=cache))
     if record == "missing":
-        (db_file,) = cache.glob("*.sqlite")
-        with contextlib.closing(sqlite3.connect(db_file)) as db:
-            assert db.execute("DELETE FROM results WHERE rel = ?", ("\0seen",)).rowcount == 1
-            db.commit()
+        assert _execute(_cache_file(cache), "DELETE FROM results WHERE rel = ?", ("\0seen",)) == 1
     index = build(tmp_path / "p", cache=cache)
     call_graph_of(index)
     assert index.stats.get("results_from_cache")
@@ -726,11 +726,7 @@ def test_corrupt_stored_results_are_recomputed(tmp_path: Path) -> None:
     first = build(project, APP, cache=cache)
     expected = edges(first)
     first.close()
-    (db_file,) = cache.glob("*.sqlite")
-    db = sqlite3.connect(db_file)
-    db.execute("UPDATE results SET blob = X'00010203'")
-    db.commit()
-    db.close()
+    _execute(_cache_file(cache), "UPDATE results SET blob = X'00010203'")
     second = ProjectIndex(project.resolve(), lambda p: True, cache, workers=1)
     second.refresh()
     assert edges(second) == expected and not second.stats.get("results_from_cache")
@@ -793,11 +789,7 @@ def test_damaged_stored_results_after_an_edit_while_no_server_ran(tmp_path: Path
     cache = tmp_path / "cache"
     project = tmp_path / "p"
     call_graph_of(build(project, RESTART_BASE, cache=cache))
-    (db_file,) = cache.glob("*.sqlite")
-    db = sqlite3.connect(db_file)
-    db.execute("UPDATE results SET blob = X'00010203' WHERE rel = 'g.py'")
-    db.commit()
-    db.close()
+    _execute(_cache_file(cache), "UPDATE results SET blob = X'00010203' WHERE rel = 'g.py'")
     _bump(project / "f.py", _F.replace("def b():\n    pass", "def b():\n    helper()"))
     restarted = build(project, cache=cache)
     assert edges(restarted) == edges(

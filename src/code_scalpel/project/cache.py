@@ -56,6 +56,10 @@ class CacheCorrupt(Exception):
     pass
 
 
+#: What reading a stored row can raise when the file is damaged or foreign: the row is not used.
+_UNUSABLE = (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError)
+
+
 class SummaryCache:
     def __init__(self, directory: Path, root: Path) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -119,7 +123,7 @@ class SummaryCache:
                     raise CacheCorrupt(f"checksum mismatch for {rel}")
                 out[rel] = (size, mtime, digest, marshal.loads(blob))
             return out
-        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+        except _UNUSABLE as exc:
             log.warning("index cache %s is corrupt (%s); rebuilding", self.path, exc)
             self.db = self._recreate()
             return {}
@@ -166,7 +170,7 @@ class SummaryCache:
             if received is None:
                 raise CacheCorrupt("what parameters received is missing")
             return out, received
-        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+        except _UNUSABLE as exc:
             log.warning("stored call results in %s are unusable (%s); recomputing", self.path, exc)
             return None
 
@@ -184,7 +188,7 @@ class SummaryCache:
             if not isinstance(record, list) or not all(isinstance(blob, bytes) for blob in record):
                 raise CacheCorrupt("what the answers rested on is not a list of records")
             return record
-        except (sqlite3.DatabaseError, CacheCorrupt, ValueError, EOFError, TypeError) as exc:
+        except _UNUSABLE as exc:
             log.warning("the record stored with the call results in %s is unusable (%s)", self.path, exc)
             return None
 

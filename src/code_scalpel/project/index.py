@@ -276,10 +276,11 @@ class ProjectIndex:
         if old is None or summary is None:
             self.full_recompute = True
             return
-        if interface(old) != interface(summary):
+        before, after = _interface_parts(old), _interface_parts(summary)
+        if _fingerprint(before) != _fingerprint(after):
             # Names added that no answer so far looked for (a new function, say), returns that no answer used:
             # nothing computed changes, and the edit is handled like one of bodies.
-            change = interface_growth(old, summary)
+            change = interface_growth(old, summary, before, after)
             if change is None or not self._seen_known() or self.ensure_resolver().rests_on(*change):
                 self.full_recompute = True
                 return
@@ -299,15 +300,11 @@ class ProjectIndex:
             if self.full_recompute and self.cache is not None and not self.results_checked:
                 # A restart on an unchanged project: the stored results are exactly those of these files.
                 self.results_checked = True
-                stored = self.cache.load_results(self._snapshot())
-                if stored is not None and set(stored[0]) == set(self.summaries):
-                    self.results, self.received = stored
-                    self.seen_pending = self._snapshot()
+                snapshot = self._snapshot()
+                if self._use_stored_results(snapshot):
+                    self.seen_pending = snapshot
                     self.full_recompute = False
                     self.stale = set()
-                    self.generation += 1
-                    self.change_log.append((self.generation, None))
-                    self.stats["results_from_cache"] = True
                     return self.results
             resolver = self.ensure_resolver()
             changed: set[str] | None = set()
@@ -371,16 +368,22 @@ class ProjectIndex:
     def _load_baseline(self) -> None:
         """The stored call results of the files adopted at the restart (:meth:`_adopt`), unless an edit since
         means every file is resolved again anyway."""
-        assert self.cache is not None and self.baseline is not None
+        assert self.baseline is not None
         baseline, self.baseline = self.baseline, None
-        stored = None if self.full_recompute else self.cache.load_results(baseline)
-        if stored is None or set(stored[0]) != set(self.summaries):
+        if self.full_recompute or not self._use_stored_results(baseline):
             self.full_recompute = True
-            return
+
+    def _use_stored_results(self, snapshot: str) -> bool:
+        """Takes the call results stored for ``snapshot``, if they are there, whole and of these files."""
+        assert self.cache is not None
+        stored = self.cache.load_results(snapshot)
+        if stored is None or set(stored[0]) != set(self.summaries):
+            return False
         self.results, self.received = stored
         self.stats["results_from_cache"] = True
         self.generation += 1
         self.change_log.append((self.generation, None))
+        return True
 
     def _seen_known(self) -> bool:
         """Whether :attr:`seen_known`, reading the record stored with cached results on first need."""
@@ -514,12 +517,22 @@ def interface(summary: dict[str, Any]) -> bytes:
     A name is kept with which of its scope's bindings reach it, not where it is: moving a line keeps the
     fingerprint, moving a ``return`` past an assignment does not.
     """
-    return digest_of(repr(list(_interface_parts(summary).items())).encode())
+    return _fingerprint(_interface_parts(summary))
 
 
-def interface_growth(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, set[str]], set[str]] | None:
-    """How an edit changed a module's interface, if only by names added to module and class scopes and by
-    what functions return: (scope -> names added, functions whose returns changed); None if by more.
+def _fingerprint(parts: dict[str, tuple[tuple, dict[str, tuple]]]) -> bytes:
+    return digest_of(repr(list(parts.items())).encode())
+
+
+def interface_growth(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    before: dict[str, tuple[tuple, dict[str, tuple]]],
+    after: dict[str, tuple[tuple, dict[str, tuple]]],
+) -> tuple[dict[str, set[str]], set[str]] | None:
+    """How an edit changed a module's interface (``before`` and ``after``: the two summaries' interface
+    parts), if only by names added to module and class scopes and by what functions return: (scope ->
+    names added, functions whose returns changed); None if by more.
 
     New functions and lambdas may come with the names, unless they assign attributes (``self.x = ...``
     makes an attribute of every instance of the class, ``mod.hook = f`` patches another module); a new
@@ -527,7 +540,6 @@ def interface_growth(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str
     changed may have no nested scope and assign no attribute: then nothing but its returns reads the
     locals that changed with them.
     """
-    before, after = _interface_parts(old), _interface_parts(new)
     added: dict[str, set[str]] = {}
     returning: set[str] = set()
     for q, (fixed, names) in before.items():

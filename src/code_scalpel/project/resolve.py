@@ -180,9 +180,8 @@ class Resolver:
         #: scope -> (name, position, block) -> value; by scope so that forgetting a file is cheap.
         shared = shared or ({}, {}, {}, {}, {}, {})
         self._s_lookup, self._s_final, self._s_attr, self._s_returns, self._s_incoming, self._s_ctx = shared
-        base = getattr(self, "base", None)
-        if base is not None:
-            base.reset(self._shared())
+        if self.base is not None:
+            self.base.reset(self._shared())
         self._lookup: dict[str, dict[tuple, frozenset]] = {}
         self._final: dict[tuple, frozenset] = {}
         self._attr: dict[tuple, frozenset] = {}
